@@ -1,0 +1,416 @@
+"""pytest plugin: fixtures for tests that run against the dev cloud.
+
+Wired in tests/conftest.py with ``pytest_plugins = ["tests.cloud_fixtures"]``
+(or ``-p tests.cloud_fixtures`` on the command line). Importing it is cheap:
+openstacksdk is only imported when a cloud fixture is used, so unit-test runs
+do not pay for it.
+
+Fixtures (session scope unless noted):
+  devcloud        the running dev cloud (reused if keystone answers on
+                  127.0.0.1:5000, else `devcloud/cloud up`, and `down` at the
+                  end only if this session started it); seeded.
+  horizon_server  `scripts/horizon-serve 8001` pointed at the dev cloud, log in
+                  test-artifacts/horizon-serve.log.
+  admin, alice, bob, reader
+                  openstacksdk connections from the seeded clouds.yaml.
+  server_factory  (function) creates nova servers and deletes them (waiting
+                  until gone, so GPU allocations are free again) at teardown.
+  artifacts_dir   <repo>/test-artifacts.
+
+Environment knobs:
+  HEPS_DEVCLOUD_STATE     state dir (default <repo>/.devcloud/state)
+  HEPS_DEVCLOUD_KEEP=1    never run `cloud down`, even if this session ran `up`
+  HEPS_DEVCLOUD_RESEED=1  run the seed even if the cloud looks seeded
+  HEPS_HORIZON_URL        use an already running Horizon instead of starting one
+  HEPS_TEST_HORIZON_PORT  port for the Horizon the tests start (default 8001)
+
+On a failed integration/browser test the tails of the dev cloud's service logs
+written during that test (and of the Horizon log) are appended to the report.
+"""
+
+import datetime
+import importlib.util
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+KEYSTONE_URL = "http://127.0.0.1:5000/v3"
+DESKTOP_TAG = "heps-desktop"
+NOVA_MV = "2.97"          # share attachments; tags and remote consoles included
+PLACEMENT_MV = "1.28"
+
+_LOG_TAIL_LINES = 40
+_LOG_MAX_FILES = 8
+
+
+def load_seed_data():
+    """devcloud/seed/seed_data.py (names, passwords, experiments)."""
+    path = REPO / "devcloud" / "seed" / "seed_data.py"
+    spec = importlib.util.spec_from_file_location("heps_devcloud_seed_data", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+SEED = load_seed_data()
+
+
+def state_dir():
+    return pathlib.Path(os.environ.get("HEPS_DEVCLOUD_STATE")
+                        or REPO / ".devcloud" / "state").resolve()
+
+
+def http_ok(url, timeout=3.0):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback http)
+            return 200 <= resp.status < 400
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def tail(path, lines=_LOG_TAIL_LINES):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 64 * 1024))
+            data = f.read().decode("utf-8", "replace")
+    except OSError as e:
+        return f"<unreadable: {e}>"
+    return "\n".join(data.splitlines()[-lines:])
+
+
+def _run_logged(cmd, log, env=None, timeout=None):
+    """Run cmd, output to log; returns exit code (or raises TimeoutExpired)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        out.write(f"\n$ {' '.join(map(str, cmd))}\n".encode())
+        out.flush()
+        return subprocess.run([str(c) for c in cmd], stdout=out,
+                              stderr=subprocess.STDOUT, env=env,
+                              timeout=timeout, cwd=REPO).returncode
+
+
+# --- the dev cloud -------------------------------------------------------------
+
+@dataclass
+class DevCloud:
+    state: pathlib.Path
+    keystone_url: str = KEYSTONE_URL
+    started_here: bool = False
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def clouds_yaml(self):
+        return self.state / "clouds.yaml"
+
+    @property
+    def logs(self):
+        return self.state / "logs"
+
+    def password(self, user):
+        return SEED.USERS[user]["password"]
+
+    def project_id(self, project):
+        return self.manifest["projects"][project]
+
+    def connect(self, cloud):
+        import openstack.config
+        import openstack.connection
+        cfg = openstack.config.OpenStackConfig(
+            config_files=[str(self.clouds_yaml)], vendor_files=[],
+            secure_files=[])
+        return openstack.connection.Connection(
+            config=cfg.get_one(cloud=cloud))
+
+
+def _seeded(state):
+    manifest = state / "seed-manifest.json"
+    if not manifest.exists() or os.environ.get("HEPS_DEVCLOUD_RESEED"):
+        return False
+    # the cloud may have been reset since: alice's token proves the seed
+    body = json.dumps({"auth": {"identity": {"methods": ["password"], "password": {
+        "user": {"name": "alice", "domain": {"id": "default"},
+                 "password": SEED.USERS["alice"]["password"]}}}}}).encode()
+    req = urllib.request.Request(f"{KEYSTONE_URL}/auth/tokens", data=body,  # noqa: S310
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (loopback http)
+            return resp.status == 201
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _seed(state):
+    python = REPO / ".devcloud" / "venv" / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update(HEPS_DEVCLOUD_STATE=str(state),
+               OS_CLIENT_CONFIG_FILE=str(state / "clouds.yaml"))
+    log = ARTIFACTS / "devcloud-seed.log"
+    rc = _run_logged([python if python.exists() else sys.executable,
+                      REPO / "devcloud" / "seed" / "seed.py"], log, env=env,
+                     timeout=600)
+    if rc != 0:
+        pytest.fail(f"seeding the dev cloud failed (rc {rc}); {log}:\n"
+                    + tail(log), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def devcloud(artifacts_dir):
+    state = state_dir()
+    cloud = DevCloud(state=state)
+    if not http_ok(KEYSTONE_URL):
+        log = artifacts_dir / "devcloud-up.log"
+        t0 = time.monotonic()
+        try:
+            rc = _run_logged([REPO / "devcloud" / "cloud", "up"], log,
+                             timeout=int(os.environ.get(
+                                 "HEPS_DEVCLOUD_UP_TIMEOUT", "1200")))
+        except subprocess.TimeoutExpired:
+            rc = "timeout"
+        cloud.started_here = True
+        if rc != 0:
+            pytest.fail(f"`devcloud/cloud up` failed ({rc}) after "
+                        f"{time.monotonic() - t0:.0f} s; {log}:\n{tail(log)}",
+                        pytrace=False)
+        sys.stderr.write(f"\n[devcloud] up in {time.monotonic() - t0:.0f} s\n")
+    if not _seeded(state):
+        _seed(state)
+    cloud.manifest = json.loads((state / "seed-manifest.json").read_text())
+    yield cloud
+    if cloud.started_here and not os.environ.get("HEPS_DEVCLOUD_KEEP"):
+        _run_logged([REPO / "devcloud" / "cloud", "down"],
+                    artifacts_dir / "devcloud-up.log", timeout=300)
+
+
+@pytest.fixture(scope="session")
+def admin(devcloud):
+    return devcloud.connect("devcloud-admin")
+
+
+@pytest.fixture(scope="session")
+def alice(devcloud):
+    return devcloud.connect("devcloud-alice")
+
+
+@pytest.fixture(scope="session")
+def bob(devcloud):
+    return devcloud.connect("devcloud-bob")
+
+
+@pytest.fixture(scope="session")
+def reader(devcloud):
+    return devcloud.connect("devcloud-reader")
+
+
+# --- nova over REST (one keystone session per user, explicit microversions) ---
+
+class ApiError(AssertionError):
+    pass
+
+
+def call(proxy, method, url, ok=(200, 201, 202, 204), microversion=None,
+         **kw):
+    """proxy: an openstacksdk service proxy (a keystoneauth adapter)."""
+    if microversion:
+        kw["microversion"] = microversion
+    resp = proxy.request(url, method, **kw)
+    if resp.status_code not in ok:
+        raise ApiError(f"{method} {url} -> {resp.status_code}: {resp.text[:800]}")
+    return resp.json() if resp.content else {}
+
+
+def nova(conn, method, url, ok=(200, 201, 202, 204), **kw):
+    return call(conn.compute, method, url, ok, microversion=NOVA_MV, **kw)
+
+
+def wait_server(conn, server_id, statuses=("ACTIVE",), timeout=90):
+    deadline = time.monotonic() + timeout
+    while True:
+        server = nova(conn, "GET", f"/servers/{server_id}")["server"]
+        if server["status"] in statuses and not server.get("OS-EXT-STS:task_state"):
+            return server
+        if server["status"] == "ERROR":
+            raise ApiError(f"server {server_id} went to ERROR: "
+                           f"{server.get('fault')}")
+        if time.monotonic() > deadline:
+            raise ApiError(f"server {server_id} still {server['status']}/"
+                           f"{server.get('OS-EXT-STS:task_state')} after "
+                           f"{timeout} s (wanted {statuses})")
+        time.sleep(0.5)
+
+
+def desktop_metadata(experiment, profile, owner, hours=8):
+    expires = (datetime.datetime.now(datetime.UTC)
+               + datetime.timedelta(hours=hours)).replace(microsecond=0)
+    return {"heps:experiment": experiment, "heps:profile": profile,
+            "heps:expires_at": expires.isoformat().replace("+00:00", "Z"),
+            "heps:owner": owner}
+
+
+@dataclass
+class ServerFactory:
+    devcloud: DevCloud
+    made: list = field(default_factory=list)
+
+    def create(self, conn, name, flavor="heps.cpu.std",
+               image="heps-imaging-desktop-2026.1", project="experiment-a",
+               owner="alice", desktop=True, metadata=None, wait=True):
+        """Boot a server as conn; desktop=True adds the tag and metadata."""
+        m = self.devcloud.manifest
+        body = {"name": name, "flavorRef": m["flavors"][flavor],
+                "imageRef": m["images"][image],
+                "networks": [{"uuid": m["desktop_networks"][project]}],
+                "security_groups": [{"name": SEED.SECURITY_GROUP}]}
+        if desktop:
+            body["tags"] = [DESKTOP_TAG]
+            body["metadata"] = desktop_metadata(
+                SEED.PROJECTS[project]["experiment"], flavor, owner)
+        if metadata:
+            body.setdefault("metadata", {}).update(metadata)
+        server = nova(conn, "POST", "/servers", json={"server": body})["server"]
+        self.made.append((conn, server["id"]))
+        if wait:
+            return wait_server(conn, server["id"])
+        return server
+
+    def cleanup(self, timeout=90):
+        errors = []
+        for conn, sid in self.made:
+            try:
+                nova(conn, "DELETE", f"/servers/{sid}", ok=(204, 404))
+            except Exception as e:  # keep deleting the others
+                errors.append(f"{sid}: {e}")
+        deadline = time.monotonic() + timeout
+        for conn, sid in self.made:
+            while time.monotonic() < deadline:
+                resp = conn.compute.get(f"/servers/{sid}", microversion=NOVA_MV)
+                if resp.status_code == 404:
+                    break
+                if resp.json()["server"]["status"] == "ERROR":
+                    # a failed delete leaves the GPU allocated: retry once
+                    conn.compute.delete(f"/servers/{sid}", microversion=NOVA_MV)
+                time.sleep(0.5)
+            else:
+                errors.append(f"{sid}: not deleted after {timeout} s")
+        self.made.clear()
+        if errors:
+            raise ApiError("cleanup failed: " + "; ".join(errors))
+
+
+@pytest.fixture
+def server_factory(devcloud):
+    factory = ServerFactory(devcloud)
+    yield factory
+    factory.cleanup()
+
+
+# --- Horizon -------------------------------------------------------------------
+
+@dataclass
+class HorizonServer:
+    url: str
+    log: pathlib.Path = None
+    proc: subprocess.Popen = None
+
+
+def _stop_group(proc, grace=15):
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def horizon_server(devcloud, artifacts_dir):
+    given = os.environ.get("HEPS_HORIZON_URL")
+    if given:
+        yield HorizonServer(url=given.rstrip("/"))
+        return
+    port = int(os.environ.get("HEPS_TEST_HORIZON_PORT", "8001"))
+    url = f"http://127.0.0.1:{port}"
+    if http_ok(url + "/auth/login/", timeout=2):
+        pytest.fail(f"something already answers on {url}; stop it or set "
+                    f"HEPS_HORIZON_URL={url} to test against it", pytrace=False)
+    serve = REPO / "scripts" / "horizon-serve"
+    if not serve.exists():
+        pytest.fail(f"{serve} is missing", pytrace=False)
+    log = artifacts_dir / "horizon-serve.log"
+    env = dict(os.environ, OPENSTACK_KEYSTONE_URL=devcloud.keystone_url)
+    out = open(log, "wb")
+    proc = subprocess.Popen([str(serve), str(port)], stdout=out,
+                            stderr=subprocess.STDOUT, env=env, cwd=REPO,
+                            start_new_session=True)
+    server = HorizonServer(url=url, log=log, proc=proc)
+    try:
+        deadline = time.monotonic() + 180
+        while not http_ok(url + "/auth/login/", timeout=5):
+            if proc.poll() is not None:
+                pytest.fail(f"horizon-serve exited with {proc.returncode}; "
+                            f"{log}:\n{tail(log)}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(f"Horizon not answering on {url}/auth/login/ after "
+                            f"180 s; {log}:\n{tail(log)}", pytrace=False)
+            time.sleep(0.5)
+        yield server
+    finally:
+        _stop_group(proc)
+        out.close()
+
+
+# --- log tails on failure ------------------------------------------------------
+
+_started_key = pytest.StashKey[float]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    item.stash[_started_key] = time.time()
+
+
+def _recent_logs(since):
+    logs = state_dir() / "logs"
+    if not logs.is_dir():
+        return []
+    found = [p for p in logs.rglob("*.log") if p.is_file()
+             and p.stat().st_mtime >= since - 2]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return found[:_LOG_MAX_FILES]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and (item.get_closest_marker("integration")
+                          or item.get_closest_marker("browser")):
+        since = item.stash.get(_started_key, time.time() - 300)
+        for path in _recent_logs(since):
+            report.sections.append((f"devcloud log {path.name} (tail)",
+                                    tail(path)))
+        hlog = ARTIFACTS / "horizon-serve.log"
+        if hlog.exists() and hlog.stat().st_mtime >= since - 2:
+            report.sections.append(("horizon-serve.log (tail)", tail(hlog)))
+    return report
