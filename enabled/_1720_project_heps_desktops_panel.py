@@ -1,0 +1,7 @@
+# The Desktops panel: /project/desktops/
+PANEL = "desktops"
+PANEL_DASHBOARD = "project"
+PANEL_GROUP = "heps_desktops"
+ADD_PANEL = "heps_desktop_dashboard.desktops.panel.Desktops"
+
+AUTO_DISCOVER_STATIC_FILES = True

@@ -1,0 +1,152 @@
+"""Compute: desktops are nova servers tagged ``heps-desktop``.
+
+Clients come from Horizon's own per-request memoized novaclient (built from the
+request's token and the service catalog); microversions are negotiated by feature
+name against what the deployment's nova offers.
+"""
+
+import logging
+import threading
+import time
+
+import novaclient
+from novaclient import api_versions
+from novaclient import exceptions as nova_exceptions
+from openstack_dashboard.api import _nova, base
+from openstack_dashboard.api import nova as horizon_nova
+from openstack_dashboard.utils import settings as setting_utils
+
+from heps_desktop_dashboard import exceptions
+from heps_desktop_dashboard.core import desktops, profiles
+
+LOG = logging.getLogger(__name__)
+
+# Feature -> microversions that provide it, oldest first. The highest one both nova and
+# novaclient support is used. 2.47 embeds the flavor (name, extra specs) in servers, so
+# the list needs no flavor lookups; 2.26 is the floor for tag filtering.
+FEATURES = {
+    "server_tags": ("2.26", "2.47", "2.96"),
+    "create_with_tags": ("2.52", "2.96"),
+}
+NOVACLIENT_MAX = novaclient.API_MAX_VERSION
+
+# Version discovery costs a GET on the compute root. nova's range only changes on
+# upgrade, so it is remembered per endpoint for a few minutes, not per request.
+_RANGE_TTL = 300
+_ranges = {}
+_ranges_lock = threading.Lock()
+
+SORT_KEYS = ["created_at", "display_name", "uuid"]
+
+
+FeatureNotAvailable = exceptions.FeatureNotAvailable
+InvalidMarker = exceptions.InvalidMarker
+
+
+def _version_range(request):
+    endpoint = base.url_for(request, "compute")
+    now = time.monotonic()
+    with _ranges_lock:
+        cached = _ranges.get(endpoint)
+        if cached and now - cached[0] < _RANGE_TTL:
+            return cached[1]
+    client = _nova.novaclient(request)
+    found = api_versions._get_server_version_range(client)
+    with _ranges_lock:
+        _ranges[endpoint] = (now, found)
+    return found
+
+
+def get_microversion(request, feature):
+    """The highest microversion of FEATURES[feature] that nova and novaclient both speak."""
+    min_ver, max_ver = _version_range(request)
+    for candidate in reversed(FEATURES[feature]):
+        version = api_versions.APIVersion(candidate)
+        if version <= NOVACLIENT_MAX and (
+            min_ver.is_null() or min_ver <= version <= max_ver
+        ):
+            return version
+    raise FeatureNotAvailable(feature)
+
+
+def client_for(request, feature):
+    return _nova.novaclient(request, version=get_microversion(request, feature))
+
+
+def page_size(request):
+    return setting_utils.get_page_size(request)
+
+
+def desktop_list_paged(request, marker=None, reversed_order=False):
+    """One page of the project's desktops: a single ``GET /servers/detail?tags=...``.
+
+    Returns ``(servers, has_more, has_prev)`` in Horizon's marker-pagination shape.
+    An unknown or stale marker raises ``InvalidMarker``.
+    """
+    client = client_for(request, "server_tags")
+    size = page_size(request)
+    search_opts = {
+        "tags": desktops.DESKTOP_TAG,
+        "project_id": request.user.tenant_id,
+        "limit": size + 1,
+    }
+    if marker:
+        search_opts["marker"] = marker
+    sort_dir = "asc" if reversed_order else "desc"
+    try:
+        servers = client.servers.list(
+            detailed=True,
+            search_opts=search_opts,
+            sort_keys=SORT_KEYS,
+            sort_dirs=[sort_dir] * len(SORT_KEYS),
+        )
+    except nova_exceptions.BadRequest as exc:
+        if marker and "marker" in str(exc).lower():
+            raise InvalidMarker(marker) from exc
+        raise
+    return horizon_nova.update_pagination(list(servers), size, marker, reversed_order)
+
+
+def profile_list(request):
+    """Desktop profiles: the flavors with ``heps:profile=true`` (one flavor list call)."""
+    found = []
+    for flavor in horizon_nova.flavor_list(request, get_extras=True):
+        specs = getattr(flavor, "extra_specs", None) or {}
+        if not profiles.is_profile(specs):
+            continue
+        try:
+            found.append(profiles.profile_from_flavor(
+                flavor.id, flavor.name, flavor.vcpus, flavor.ram, flavor.disk, specs))
+        except profiles.InvalidProfile:
+            LOG.warning("Flavor %s is marked as a desktop profile but is inconsistent",
+                        flavor.id)
+    return sorted(found, key=lambda p: (p.gpu_kind == profiles.GPU_NONE, p.name))
+
+
+def desktop_create(request, *, name, image_id, flavor_id, metadata, network_id=None,
+                   security_groups=None, user_data=None):
+    """Create a desktop server: tagged ``heps-desktop`` at creation, no floating IP."""
+    client = client_for(request, "create_with_tags")
+    nics = [{"net-id": network_id}] if network_id else "none"
+    return client.servers.create(
+        name,
+        image_id,
+        flavor_id,
+        meta=metadata,
+        nics=nics,
+        security_groups=security_groups or None,
+        userdata=user_data,
+        tags=[desktops.DESKTOP_TAG],
+    )
+
+
+def desktop_get(request, desktop_id):
+    """One desktop (``GET /servers/{id}``); a server that is not a desktop is NotFound.
+
+    nova already hides other projects' servers; the tag check keeps the panel from
+    acting on the project's ordinary instances through a hand-made URL.
+    """
+    server = client_for(request, "server_tags").servers.get(desktop_id)
+    if not desktops.is_desktop(getattr(server, "tags", None)):
+        raise nova_exceptions.NotFound(404, f"server {desktop_id} is not a desktop")
+    return server

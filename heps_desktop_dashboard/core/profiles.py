@@ -1,0 +1,92 @@
+"""Desktop profiles: nova flavors carrying ``heps:profile=true`` and display specs."""
+
+import dataclasses
+
+from heps_desktop_dashboard import exceptions
+
+SPEC_PROFILE = "heps:profile"
+SPEC_GPU_KIND = "heps:gpu_kind"
+SPEC_GPU_MODEL = "heps:gpu_model"
+SPEC_DESCRIPTION = "heps:description"
+
+GPU_PASSTHROUGH = "passthrough"
+GPU_VGPU = "vgpu"
+GPU_NONE = "none"
+GPU_KINDS = (GPU_PASSTHROUGH, GPU_VGPU, GPU_NONE)
+
+_TRUE = ("true", "1", "yes", "on")
+
+
+InvalidProfile = exceptions.InvalidProfile
+
+
+def is_profile(extra_specs):
+    return str((extra_specs or {}).get(SPEC_PROFILE, "")).strip().lower() in _TRUE
+
+
+def gpu_resources(extra_specs):
+    """The GPU resource classes (and amounts) a flavor asks placement for.
+
+    ``resources:VGPU=1`` for vGPU, a ``CUSTOM_*`` class for whole GPUs reported in
+    placement, ``pci_passthrough:alias=a100:1`` for classic PCI passthrough.
+    """
+    found = {}
+    for key, value in (extra_specs or {}).items():
+        if key.startswith("resources") and ":" in key:
+            rclass = key.split(":", 1)[1]
+            if rclass == "VGPU" or (rclass.startswith("CUSTOM_") and "GPU" in rclass):
+                try:
+                    found[rclass] = int(value)
+                except (TypeError, ValueError):
+                    continue
+        elif key == "pci_passthrough:alias":
+            for item in str(value).split(","):
+                alias, _sep, count = item.partition(":")
+                try:
+                    found[f"pci:{alias.strip()}"] = int(count or 1)
+                except ValueError:
+                    continue
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    id: str
+    name: str
+    vcpus: int
+    ram_mb: int
+    disk_gb: int
+    gpu_kind: str
+    gpu_model: str
+    description: str
+    gpu_resources: dict
+
+    @property
+    def gpu_count(self):
+        return sum(self.gpu_resources.values())
+
+
+def profile_from_flavor(flavor_id, name, vcpus, ram_mb, disk_gb, extra_specs):
+    """Build a Profile from a flavor's fields; raises InvalidProfile when not a profile."""
+    specs = extra_specs or {}
+    if not is_profile(specs):
+        raise InvalidProfile(f"flavor {name!r} is not a desktop profile")
+    resources = gpu_resources(specs)
+    kind = str(specs.get(SPEC_GPU_KIND) or "").strip().lower()
+    if not kind:
+        kind = GPU_VGPU if "VGPU" in resources else (GPU_PASSTHROUGH if resources else GPU_NONE)
+    if kind not in GPU_KINDS:
+        raise InvalidProfile(f"flavor {name!r} has unknown {SPEC_GPU_KIND} {kind!r}")
+    if kind != GPU_NONE and not resources:
+        raise InvalidProfile(f"flavor {name!r} is a {kind} profile but requests no GPU")
+    return Profile(
+        id=str(flavor_id),
+        name=name,
+        vcpus=int(vcpus or 0),
+        ram_mb=int(ram_mb or 0),
+        disk_gb=int(disk_gb or 0),
+        gpu_kind=kind,
+        gpu_model=str(specs.get(SPEC_GPU_MODEL) or ""),
+        description=str(specs.get(SPEC_DESCRIPTION) or ""),
+        gpu_resources=resources,
+    )

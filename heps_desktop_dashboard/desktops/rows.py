@@ -1,0 +1,74 @@
+"""Join a page of nova servers with the related objects fetched once per page."""
+
+from django.core.cache import cache
+
+from heps_desktop_dashboard.core import desktops
+
+# Image names seen by the index page, so that the ajax row update (one nova GET, no
+# glance call) can still show a name. Only ids of images a user booted from are ever
+# looked up, so a name is never shown to someone who could not see the image.
+_IMAGE_NAME_KEY = "heps-desktops:image-name:%s"
+_IMAGE_NAME_TTL = 3600
+
+
+def remember_image_names(images):
+    cache.set_many({_IMAGE_NAME_KEY % image_id: getattr(image, "name", "") or ""
+                    for image_id, image in images.items()}, _IMAGE_NAME_TTL)
+
+
+class DesktopRow:
+    """What one row of the Desktops table shows, read from a nova server.
+
+    Nothing here calls an API: images are looked up in a dict fetched once per page.
+    """
+
+    def __init__(self, server, images=None):
+        self.server = server
+        self.id = server.id
+        self.name = getattr(server, "name", "") or server.id
+        self.status = (getattr(server, "status", "") or "").lower()
+        self.task_state = getattr(server, "OS-EXT-STS:task_state", None)
+        self.vm_state = getattr(server, "OS-EXT-STS:vm_state", None)
+        self.created = getattr(server, "created", None)
+        self.info = desktops.read_metadata(getattr(server, "metadata", None))
+        self.profile = self._profile_name()
+        self.image_id, self.image_name = self._image(images or {})
+
+    def _profile_name(self):
+        flavor = getattr(self.server, "flavor", None) or {}
+        # microversion >= 2.47 embeds the flavor; older ones only give its id.
+        return flavor.get("original_name") or self.info.profile or flavor.get("id", "")
+
+    def _image(self, images):
+        image = getattr(self.server, "image", None)
+        image_id = image.get("id", "") if isinstance(image, dict) else ""
+        if not image_id:
+            return "", ""
+        found = images.get(image_id)
+        name = getattr(found, "name", "") if found else cache.get(_IMAGE_NAME_KEY % image_id)
+        return image_id, name or image_id
+
+    @property
+    def experiment(self):
+        return self.info.experiment
+
+    @property
+    def expires_at(self):
+        return self.info.expires_at
+
+    @property
+    def time_left(self):
+        return desktops.format_time_left(self.info.time_left())
+
+    @property
+    def metadata_problems(self):
+        return self.info.problems
+
+
+def image_ids(servers):
+    found = set()
+    for server in servers:
+        image = getattr(server, "image", None)
+        if isinstance(image, dict) and image.get("id"):
+            found.add(image["id"])
+    return found

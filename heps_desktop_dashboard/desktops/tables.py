@@ -1,0 +1,128 @@
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from horizon import tables
+from horizon.utils import filters
+from openstack_dashboard.dashboards.project.instances import tables as instance_tables
+
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard.desktops import rows
+
+# The words a scientist needs where a desktop differs from a plain instance (a shelved
+# desktop has given its GPU back), then Horizon's own words for every other nova state.
+# Horizon shows the first match, so ours come first.
+TASK_DISPLAY_CHOICES = (
+    ("scheduling", pgettext_lazy("Task status of a desktop", "Finding a GPU host")),
+    ("spawning", pgettext_lazy("Task status of a desktop", "Booting")),
+    ("networking", pgettext_lazy("Task status of a desktop", "Booting")),
+    ("block_device_mapping", pgettext_lazy("Task status of a desktop", "Booting")),
+    ("powering-off", pgettext_lazy("Task status of a desktop", "Stopping")),
+    ("powering-on", pgettext_lazy("Task status of a desktop", "Starting")),
+    ("shelving", pgettext_lazy("Task status of a desktop", "Shelving — GPU released")),
+    ("shelving_image_pending_upload",
+     pgettext_lazy("Task status of a desktop", "Shelving — GPU released")),
+    ("shelving_image_uploading",
+     pgettext_lazy("Task status of a desktop", "Shelving — GPU released")),
+    ("shelving_offloading",
+     pgettext_lazy("Task status of a desktop", "Shelving — GPU released")),
+    ("unshelving", pgettext_lazy("Task status of a desktop", "Unshelving — finding a GPU")),
+) + instance_tables.TASK_DISPLAY_CHOICES
+STATUS_DISPLAY_CHOICES = (
+    ("shutoff", pgettext_lazy("Current status of a desktop", "Stopped")),
+    ("shelved_offloaded",
+     pgettext_lazy("Current status of a desktop", "Shelved — GPU released")),
+    ("build", pgettext_lazy("Current status of a desktop", "Booting")),
+) + instance_tables.STATUS_DISPLAY_CHOICES
+STATUS_CHOICES = instance_tables.InstancesTable.STATUS_CHOICES
+TASK_STATUS_CHOICES = instance_tables.InstancesTable.TASK_STATUS_CHOICES
+
+
+def expiry_text(row):
+    if row.expires_at is None:
+        if row.metadata_problems:
+            return _("Invalid expiry")
+        return _("Never")
+    return row.time_left
+
+
+class UpdateRow(tables.Row):
+    """Polled by Horizon while a row is in transition: exactly one nova GET."""
+
+    ajax = True
+
+    def get_data(self, request, desktop_id):
+        return rows.DesktopRow(api.nova.desktop_get(request, desktop_id))
+
+
+class LaunchDesktop(tables.LinkAction):
+    name = "launch"
+    verbose_name = _("Launch Desktop")
+    url = "horizon:project:desktops:launch"
+    classes = ("ajax-modal", "btn-launch")
+    icon = "cloud-upload"
+    policy_rules = (("compute", "os_compute_api:servers:create"),)
+
+
+class DesktopsFilter(tables.FilterAction):
+    # Filters the page already fetched: no extra API call.
+    def filter(self, table, rows, filter_string):
+        needle = filter_string.lower()
+        return [
+            row for row in rows
+            if needle in row.name.lower()
+            or needle in row.experiment.lower()
+            or needle in row.profile.lower()
+        ]
+
+
+def empty_message():
+    return format_html(
+        '{} <a href="{}" class="ajax-modal">{}</a>',
+        _("You have no experiment desktops."),
+        reverse("horizon:project:desktops:launch"),
+        _("Launch a desktop"),
+    )
+
+
+class DesktopsTable(tables.DataTable):
+    name = tables.WrappingColumn("name", verbose_name=_("Name"))
+    status = tables.Column(
+        "status",
+        verbose_name=_("Status"),
+        status=True,
+        status_choices=STATUS_CHOICES,
+        display_choices=STATUS_DISPLAY_CHOICES,
+    )
+    task = tables.Column(
+        "task_state",
+        verbose_name=_("Task"),
+        empty_value=instance_tables.TASK_DISPLAY_NONE,
+        status=True,
+        status_choices=TASK_STATUS_CHOICES,
+        display_choices=TASK_DISPLAY_CHOICES,
+    )
+    profile = tables.Column("profile", verbose_name=_("Profile"))
+    image = tables.Column("image_name", verbose_name=_("Image"))
+    experiment = tables.Column("experiment", verbose_name=_("Experiment"), empty_value="—")
+    created = tables.Column(
+        "created",
+        verbose_name=_("Created"),
+        filters=(filters.parse_isotime, filters.timesince_sortable),
+        attrs={"data-type": "timesince"},
+    )
+    expires = tables.Column(expiry_text, verbose_name=_("Expires in"))
+
+    def get_empty_message(self):
+        return empty_message()
+
+    def get_object_display(self, datum):
+        return datum.name
+
+    class Meta:
+        name = "desktops"
+        verbose_name = _("Experiment Desktops")
+        status_columns = ("status", "task")
+        row_class = UpdateRow
+        table_actions = (DesktopsFilter, LaunchDesktop)
+        row_actions = ()

@@ -1,0 +1,143 @@
+import datetime
+
+import pytest
+
+from heps_desktop_dashboard.core import desktops, profiles
+
+UTC = datetime.UTC
+
+
+@pytest.mark.parametrize("raw", [
+    "2026-11-26T10:00:00Z", "2026-11-26T10:00:00+00:00", "2026-11-26T10:00:00",
+    "2026-11-26T18:00:00+08:00",
+])
+def test_parse_expiry_accepts_utc_forms(raw):
+    assert desktops.parse_expiry(raw) == datetime.datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("raw", ["", "  ", "tomorrow", "2026-13-01T00:00:00Z", None, 12])
+def test_parse_expiry_rejects_garbage(raw):
+    with pytest.raises(desktops.InvalidDesktopMetadata):
+        desktops.parse_expiry(raw)
+
+
+def test_format_expiry_round_trips():
+    moment = datetime.datetime(2026, 11, 26, 10, 0, 5, 123456, tzinfo=UTC)
+    text = desktops.format_expiry(moment)
+    assert text == "2026-11-26T10:00:05Z"
+    assert desktops.parse_expiry(text) == moment.replace(microsecond=0)
+
+
+def test_format_expiry_refuses_naive():
+    with pytest.raises(ValueError):
+        desktops.format_expiry(datetime.datetime(2026, 1, 1))
+
+
+def test_build_metadata_has_the_convention_keys():
+    expires = datetime.datetime(2026, 12, 1, tzinfo=UTC)
+    meta = desktops.build_metadata(owner="alice", profile="heps.vgpu.a16",
+                                   expires_at=expires, experiment="2026-0142")
+    assert meta == {
+        "heps:owner": "alice", "heps:profile": "heps.vgpu.a16",
+        "heps:expires_at": "2026-12-01T00:00:00Z", "heps:experiment": "2026-0142",
+    }
+
+
+def test_build_metadata_without_experiment_omits_key():
+    meta = desktops.build_metadata(owner="alice", profile="p",
+                                   expires_at=datetime.datetime(2026, 12, 1, tzinfo=UTC))
+    assert "heps:experiment" not in meta
+
+
+@pytest.mark.parametrize("bad", ["<script>", "a b", "x" * 65, "-lead"])
+def test_build_metadata_rejects_bad_experiment(bad):
+    with pytest.raises(desktops.InvalidDesktopMetadata):
+        desktops.build_metadata(owner="a", profile="p", experiment=bad,
+                                expires_at=datetime.datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def test_read_metadata_collects_problems_instead_of_failing():
+    info = desktops.read_metadata({"heps:expires_at": "soon", "heps:experiment": "<b>"})
+    assert info.expires_at is None
+    assert set(info.problems) == {"heps:expires_at", "heps:experiment"}
+
+
+def test_read_metadata_tolerates_non_dict():
+    assert desktops.read_metadata(None) == desktops.DesktopInfo()
+    assert desktops.read_metadata(["x"]).problems == ()
+
+
+def test_time_left_and_expired():
+    now = datetime.datetime(2026, 11, 26, tzinfo=UTC)
+    info = desktops.read_metadata({"heps:expires_at": "2026-11-26T05:30:00Z"})
+    assert info.time_left(now) == datetime.timedelta(hours=5, minutes=30)
+    assert not info.is_expired(now)
+    assert info.is_expired(now + datetime.timedelta(hours=6))
+
+
+@pytest.mark.parametrize("seconds,text", [
+    (-5, "expired"), (0, "expired"), (30, "1m"), (600, "10m"), (3 * 3600 + 120, "3h 2m"),
+    (2 * 86400 + 3600, "2d 1h"),
+])
+def test_format_time_left(seconds, text):
+    assert desktops.format_time_left(datetime.timedelta(seconds=seconds)) == text
+
+
+def test_format_time_left_none():
+    assert desktops.format_time_left(None) == ""
+
+
+def test_expiry_after_bounds():
+    now = datetime.datetime(2026, 11, 26, tzinfo=UTC)
+    assert desktops.expiry_after(24, 168, now) == now + datetime.timedelta(days=1)
+    for bad in (0, -1, 169, 2.5, True, "3"):
+        with pytest.raises(ValueError):
+            desktops.expiry_after(bad, 168, now)
+
+
+def test_names():
+    assert desktops.default_name("alice") == "alice-desktop"
+    assert desktops.default_name("alice", "2026-0142") == "alice-2026-0142-desktop"
+    assert desktops.clean_name("  Ünïcødé 桌面 <b> ") == "Ünïcødé 桌面 <b>"
+    for bad in ("", "   ", "x" * 256, "bad\x00name"):
+        with pytest.raises(ValueError):
+            desktops.clean_name(bad)
+
+
+def test_is_desktop():
+    assert desktops.is_desktop(["a", "heps-desktop"])
+    assert not desktops.is_desktop(None)
+
+
+VGPU_SPECS = {"heps:profile": "true", "heps:gpu_kind": "vgpu", "resources:VGPU": "1",
+              "trait:CUSTOM_HEPS_GPU_A16": "required", "heps:gpu_model": "A16"}
+
+
+def test_profile_from_vgpu_flavor():
+    p = profiles.profile_from_flavor("f1", "heps.vgpu.a16", 8, 32768, 40, VGPU_SPECS)
+    assert (p.gpu_kind, p.gpu_model, p.gpu_resources, p.gpu_count) == (
+        "vgpu", "A16", {"VGPU": 1}, 1)
+
+
+def test_profile_kinds_are_inferred_and_checked():
+    whole = profiles.profile_from_flavor(
+        "f2", "a100", 16, 65536, 80,
+        {"heps:profile": "True", "resources:CUSTOM_HEPS_GPU_A100": "2"})
+    assert whole.gpu_kind == "passthrough" and whole.gpu_count == 2
+    pci = profiles.gpu_resources({"pci_passthrough:alias": "a100:1,t4:2"})
+    assert pci == {"pci:a100": 1, "pci:t4": 2}
+    cpu = profiles.profile_from_flavor("f3", "cpu", 4, 8192, 20, {"heps:profile": "yes"})
+    assert cpu.gpu_kind == "none" and cpu.gpu_count == 0
+    with pytest.raises(profiles.InvalidProfile):
+        profiles.profile_from_flavor("f4", "m1.small", 1, 512, 1, {})
+    with pytest.raises(profiles.InvalidProfile):
+        profiles.profile_from_flavor("f5", "bad", 1, 512, 1,
+                                     {"heps:profile": "true", "heps:gpu_kind": "vgpu"})
+    with pytest.raises(profiles.InvalidProfile):
+        profiles.profile_from_flavor("f6", "bad", 1, 512, 1,
+                                     {"heps:profile": "true", "heps:gpu_kind": "quantum"})
+
+
+def test_gpu_resources_ignores_non_gpu_and_garbage():
+    assert profiles.gpu_resources({"resources:VCPU": "2", "resources:VGPU": "x",
+                                   "resources1:VGPU": "1"}) == {"VGPU": 1}
