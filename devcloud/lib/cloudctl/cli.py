@@ -1,0 +1,23 @@
+"""Argument parsing for devcloud/cloud."""
+
+import argparse
+
+from . import commands
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="devcloud/cloud", description=(
+        "A small real OpenStack on 127.0.0.1 for heps-desktop-dashboard "
+        "(state in .devcloud/state, logs in .devcloud/state/logs)."))
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("up", help="install on first use, start everything, wait until healthy, seed")
+    sub.add_parser("down", help="stop every dev cloud process (incl. display servers)")
+    sub.add_parser("status", help="each service: running/stopped, pid, port, log")
+    sub.add_parser("reset", help="down, then delete the state dir (keeps the venv)")
+    lg = sub.add_parser("logs", help="list logs, or show the last lines of some services' logs")
+    lg.add_argument("service", nargs="*", help="e.g. nova-api keystone dbsync-nova")
+    lg.add_argument("-n", "--lines", type=int, default=40)
+    lg.add_argument("-f", "--follow", action="store_true")
+    args = p.parse_args(argv)
+    return {"up": commands.up, "down": commands.down, "status": commands.status,
+            "reset": commands.reset, "logs": commands.logs}[args.cmd](args)

@@ -1,0 +1,83 @@
+"""Passwords and the service configuration files rendered from devcloud/etc-templates."""
+
+import secrets
+import shutil
+from string import Template
+
+from .paths import ETC, KEYSTONE, STATE, TEMPLATES, VENV
+
+PASSWORDS = STATE / "passwords.env"
+COMPUTE_HOSTS = {  # host: options of its [heps_fake] section
+    "heps-gpu-01": {"vnc_port_base": 5950, "spice_port_base": 5990, "display_base": 50},
+    "heps-gpu-02": {"vnc_port_base": 5970, "spice_port_base": 6010, "display_base": 70},
+}
+
+
+def passwords():
+    """ADMIN_PASSWORD, SERVICE_PASSWORD, DB_PASSWORD: generated once per state dir."""
+    if not PASSWORDS.exists():
+        STATE.mkdir(parents=True, exist_ok=True)
+        lines = [f"{k}={secrets.token_hex(10)}\n"
+                 for k in ("ADMIN_PASSWORD", "SERVICE_PASSWORD", "DB_PASSWORD")]
+        PASSWORDS.write_text("# generated once for this state dir (demo only)\n" + "".join(lines))
+        PASSWORDS.chmod(0o600)
+    vals = {}
+    for line in PASSWORDS.read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            k, v = line.split("=", 1)
+            vals[k.strip()] = v.strip()
+    return vals
+
+
+def db_url(pw):
+    return f"mysql+pymysql://root:{pw['DB_PASSWORD']}@127.0.0.1:13306"
+
+
+def transport_url():
+    return "rabbit://guest:guest@127.0.0.1:5672/"
+
+
+def _values(pw):
+    auth = (f"auth_url = {KEYSTONE}\nauth_type = password\n"
+            "user_domain_name = Default\nproject_domain_name = Default\n"
+            f"project_name = service\npassword = {pw['SERVICE_PASSWORD']}")
+    return {
+        "state": str(STATE), "db_url": db_url(pw), "transport_url": transport_url(),
+        "service_password": pw["SERVICE_PASSWORD"],
+        "authtoken": (f"www_authenticate_uri = {KEYSTONE}\n{auth}\n"
+                      "service_token_roles_required = true"),
+        "service_auth": auth,
+    }
+
+
+def _render(template, dest, values):
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    text = Template((TEMPLATES / template).read_text()).substitute(values)
+    dest.write_text(text)
+    dest.chmod(0o600)
+
+
+def write_all(pw, compute_driver, mechanism_drivers):
+    """(Re)write every config under state/etc; cheap, so done on each `up`."""
+    v = _values(pw)
+    for svc, files in {
+        "keystone": ["keystone.conf"], "placement": ["placement.conf"],
+        "glance": ["glance-api.conf"], "nova": ["nova.conf"], "manila": ["manila.conf"],
+        "neutron": ["neutron.conf", "ml2_conf.ini"],
+    }.items():
+        for f in files:
+            _render(f, ETC / svc / f, dict(v, mechanism_drivers=mechanism_drivers))
+    for host, opts in COMPUTE_HOSTS.items():
+        _render("nova-compute.conf", ETC / "nova" / f"nova-compute-{host}.conf",
+                dict(v, host=host, compute_driver=compute_driver, **opts))
+        (STATE / "compute" / host).mkdir(parents=True, exist_ok=True)
+    _render("rabbitmq.conf", STATE / "rabbitmq" / "rabbitmq.conf", v)
+    # paste pipelines shipped in the wheels (data files under the venv's etc/)
+    for src, dest in (("nova/api-paste.ini", "nova/api-paste.ini"),
+                      ("glance/glance-api-paste.ini", "glance/glance-api-paste.ini"),
+                      ("manila/api-paste.ini", "manila/api-paste.ini"),
+                      ("neutron/api-paste.ini", "neutron/api-paste.ini")):
+        shutil.copyfile(VENV / "etc" / src, ETC / dest)
+    for d in ("nova/locks", "glance/images", "glance/staging", "glance/tasks", "glance/cache",
+              "glance/locks", "manila/locks", "neutron/locks", "keystone"):
+        (STATE / d).mkdir(parents=True, exist_ok=True)

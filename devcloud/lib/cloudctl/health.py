@@ -1,0 +1,87 @@
+"""Readiness checks, one per service: each returns None when healthy, else what is missing."""
+
+from .configs import COMPUTE_HOSTS
+from .db import sql
+from .paths import KEYSTONE
+from .procs import port_open
+from .rest import call
+
+HOSTS = sorted(COMPUTE_HOSTS)
+NOVA = "http://127.0.0.1:8774/v2.1"
+PLACEMENT = "http://127.0.0.1:8778"
+MANILA = "http://127.0.0.1:8786/v2"
+
+
+def _get(session, url, headers=None):
+    status, doc = session.api("GET", url, headers=headers)
+    return doc if status == 200 else None
+
+
+def keystone(session):
+    status, _, _ = call("GET", f"{KEYSTONE}/v3", timeout=5)
+    return None if status == 200 else f"GET /v3 -> {status}"
+
+
+def placement(session):
+    doc = _get(session, f"{PLACEMENT}/resource_providers",
+               {"OpenStack-API-Version": "placement 1.14"})
+    if doc is None:
+        return "placement API not answering"
+    names = {rp["name"] for rp in doc["resource_providers"]}
+    missing = [h for h in HOSTS if h not in names]
+    return f"no resource provider yet for {', '.join(missing)}" if missing else None
+
+
+def nova(session):
+    doc = _get(session, f"{NOVA}/os-services")
+    if doc is None:
+        return "nova-api not answering"
+    up = {(s["binary"], s["host"]) for s in doc["services"] if s["state"] == "up"}
+    want = [("nova-conductor", None), ("nova-scheduler", None)]
+    want += [("nova-compute", h) for h in HOSTS]
+    missing = [f"{b}{'@' + h if h else ''}" for b, h in want
+               if not any(b == ub and (h is None or h == uh) for ub, uh in up)]
+    if missing:
+        return "services not up: " + ", ".join(missing)
+    doc = _get(session, f"{NOVA}/os-hypervisors")
+    names = {h["hypervisor_hostname"] for h in (doc or {}).get("hypervisors", [])}
+    if any(h not in names for h in HOSTS):
+        return "hypervisors not listed yet"
+    mapped = set(sql("SELECT host FROM nova_api.host_mappings").stdout.split())
+    missing = [h for h in HOSTS if h not in mapped]
+    return f"hosts not mapped to cell1 yet: {', '.join(missing)}" if missing else None
+
+
+def glance(session):
+    return None if _get(session, "http://127.0.0.1:9292/v2/images?limit=1") is not None \
+        else "GET /v2/images failed"
+
+
+def neutron(session):
+    return None if _get(session, "http://127.0.0.1:9696/v2.0/networks?limit=1") is not None \
+        else "GET /v2.0/networks failed"
+
+
+def manila(session):
+    doc = _get(session, f"{MANILA}/services", {"X-OpenStack-Manila-API-Version": "2.7"})
+    if doc is None:
+        return "manila-api not answering"
+    up = {s["binary"] for s in doc["services"] if s["state"] == "up" and s["status"] == "enabled"}
+    missing = [b for b in ("manila-scheduler", "manila-share") if b not in up]
+    return f"not up: {', '.join(missing)}" if missing else None
+
+
+def consoles(session):
+    missing = [str(p) for p in (6080, 6082) if not port_open(p)]
+    return f"proxy ports not open: {', '.join(missing)}" if missing else None
+
+
+CHECKS = {"keystone": keystone, "placement": placement, "glance": glance, "neutron": neutron,
+          "nova": nova, "manila": manila, "consoles": consoles}
+# which processes each check depends on (to name logs when it never passes)
+PROCESSES = {
+    "keystone": ["keystone"], "placement": ["placement"], "glance": ["glance-api"],
+    "neutron": ["neutron-api"], "manila": ["manila-api", "manila-scheduler", "manila-share"],
+    "nova": ["nova-api", "nova-conductor", "nova-scheduler"] + [f"nova-compute-{h}" for h in HOSTS],
+    "consoles": ["nova-novncproxy", "nova-spicehtml5proxy"],
+}

@@ -1,0 +1,128 @@
+"""Process bookkeeping: start detached services, find them again, stop them by process group."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from .paths import LOGS, PIDS, log_of
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def session_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def read_pid(path):
+    try:
+        pid = int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if alive(pid) else None
+
+
+def pid_of(name):
+    """pid of a service started by us (session leader), or None."""
+    return read_pid(PIDS / f"{name}.pid")
+
+
+def listener_pids(port):
+    """pids listening on 127.0.0.1:port (any owner), from ss."""
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True,
+                         text=True).stdout
+    pids = set()
+    for part in out.split("pid=")[1:]:
+        pids.add(int(part.split(",")[0]))
+    return pids
+
+
+def port_owned_by(port, leader):
+    """True when the listener on port belongs to the session of our service leader."""
+    return any(session_of(p) == leader for p in listener_pids(port))
+
+
+def start(name, argv, env=None, cwd=None):
+    """Start argv in its own session; output appended to logs/<name>.log; pid in pids/."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    PIDS.mkdir(parents=True, exist_ok=True)
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    with open(log_of(name), "ab") as log:
+        log.write(f"\n===== {time.strftime('%F %T')} starting {name}: {' '.join(argv)}\n".encode())
+        log.flush()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                env=full_env, cwd=cwd, start_new_session=True)
+    (PIDS / f"{name}.pid").write_text(f"{proc.pid}\n")
+    return proc
+
+
+def kill_group(pid, sig):
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def group_members(leader):
+    """Every live process whose session is leader's (children that outlive the leader too)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and session_of(int(entry)) == leader and alive(int(entry)):
+            pids.append(int(entry))
+    return pids
+
+
+def stop_pids(leaders, timeout=15.0):
+    """SIGTERM each session, wait, then SIGKILL whatever is left. Returns killed-hard count."""
+    leaders = [p for p in leaders if p]
+    for pid in leaders:
+        kill_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(group_members(p) for p in leaders):
+            return 0
+        time.sleep(0.2)
+    hard = 0
+    for pid in leaders:
+        for member in group_members(pid):
+            hard += 1
+            try:
+                os.kill(member, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return hard
+
+
+def tail(path, lines=25):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 16384))
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
