@@ -5,6 +5,9 @@ import heps_desktop_dashboard
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
+# Dev-cloud fixtures for tests/integration and tests/browser (tests/ is on sys.path).
+pytest_plugins = ["cloud_fixtures"]
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "integration: needs the dev cloud (make cloud-up)")

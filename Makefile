@@ -1,0 +1,46 @@
+# The two commands: `make run` (demo) and `make test` (every test). Both install what
+# they need on a fresh Debian 12 machine as root.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 8000
+
+.PHONY: help run test unit lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean
+
+help:
+	@echo "make run           dev cloud + Horizon with Experiment Desktops on http://127.0.0.1:$(PORT)"
+	@echo "make test          every test: lint, unit, integration (dev cloud), browser"
+	@echo "make unit          lint + unit/view tests only (no cloud)"
+	@echo "make cloud-up | cloud-status | cloud-down | cloud-reset"
+
+venv:
+	@scripts/ensure-venv
+
+run: venv
+	@scripts/run-demo $(PORT)
+
+test:
+	@scripts/test-all
+
+unit: venv
+	@scripts/test-all --unit-only
+
+lint: venv
+	@.venv/bin/ruff check .
+
+wheel: venv
+	@rm -rf dist && .venv/bin/python -m build --wheel --no-isolation --outdir dist . >/dev/null && ls dist
+
+cloud-up:
+	@devcloud/cloud up
+
+cloud-status:
+	@devcloud/cloud status
+
+cloud-down:
+	@devcloud/cloud down
+
+cloud-reset:
+	@devcloud/cloud reset
+
+clean:
+	rm -rf build dist *.egg-info test-artifacts .horizon

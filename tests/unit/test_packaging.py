@@ -1,0 +1,38 @@
+"""The wheel ships the top-level enabled/, static/ and templates/ where Horizon looks."""
+
+import pathlib
+import subprocess
+import sys
+import sysconfig
+import zipfile
+
+import heps_desktop_dashboard
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_tests_use_the_installed_non_editable_plugin():
+    installed = pathlib.Path(heps_desktop_dashboard.__file__).resolve()
+    assert pathlib.Path(sysconfig.get_paths()["purelib"]).resolve() in installed.parents
+    assert (installed.parent / "templates" / "heps_desktops" / "desktops" / "index.html").exists()
+    assert not (installed.parent.parent / "setup.cfg").exists()
+
+
+def test_wheel_contains_enabled_static_and_templates(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path),
+         str(ROOT)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )
+    wheel = next(tmp_path.glob("heps_desktop_dashboard-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for top in ("enabled", "static", "templates"):
+        for path in (ROOT / top).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                shipped = "heps_desktop_dashboard/" + path.relative_to(ROOT).as_posix()
+                assert shipped in names, shipped
+    assert "heps_desktop_dashboard/enabled/_1720_project_heps_desktops_panel.py" in names
+    assert "heps_desktop_dashboard/locale/zh_Hans/LC_MESSAGES/django.po" in names
+    assert "heps_desktop_dashboard/local_settings.d/_1799_heps_desktops_settings.py" in names
+    assert not any(name.startswith(("enabled/", "static/", "templates/", "tests/"))
+                   for name in names)
