@@ -101,20 +101,24 @@ class Api:
 
 
 def endpoint(sess, types, suffix=None):
-    last = None
+    """Public URL of the first catalog entry whose type is exactly one of types.
+
+    Exact match on purpose: keystoneauth's alias matching would let
+    "shared-file-system" pick manila's v1 "share" entry.
+    """
+    catalog = sess.auth.get_access(sess).service_catalog.catalog
     for stype in types:
-        try:
-            url = sess.get_endpoint(service_type=stype, interface="public",
-                                    region_name=D.REGION)
-        except ks_exc.EndpointNotFound as e:
-            last = e
-            continue
-        if url:
-            url = url.rstrip("/")
-            if suffix and not url.endswith("/" + suffix) and f"/{suffix}/" not in url:
-                url += "/" + suffix
-            return url
-    raise SeedError(f"no public endpoint for {types} in region {D.REGION}: {last}")
+        for svc in catalog:
+            if svc.get("type") != stype:
+                continue
+            for ep in svc.get("endpoints", []):
+                if ep.get("interface") == "public" and ep.get("region_id",
+                                                             ep.get("region")) == D.REGION:
+                    url = ep["url"].rstrip("/")
+                    if suffix and not url.endswith("/" + suffix) and f"/{suffix}/" not in url:
+                        url += "/" + suffix
+                    return url
+    raise SeedError(f"no public endpoint of type {types} in region {D.REGION}")
 
 
 def password_session(auth_url, username, password, project_name,
@@ -602,7 +606,7 @@ def main():
                 "X-OpenStack-Nova-API-Version": NOVA_MV}, name="nova")
     glance = Api(sess, endpoint(sess, ["image"], "v2"), name="glance")
     neutron = Api(sess, endpoint(sess, ["network"], "v2.0"), name="neutron")
-    manila_types = ["shared-file-system", "sharev2"]
+    manila_types = ["sharev2", "shared-file-system"]
     manila_headers = {"X-OpenStack-Manila-API-Version": MANILA_MV}
     manila_admin = Api(sess, endpoint(sess, manila_types), manila_headers,
                        name="manila")

@@ -76,7 +76,8 @@ PROJECT_LIMITS = {
 #   hw:mem_page_size=large (needs a NUMA topology with huge pages).
 # On production hardware the passthrough profile would carry both; the
 # plugin reads them only for display, so nothing in the UI depends on them.
-# hw:video:ram_max_mb is accepted and ignored by the fake driver.
+# hw_video:ram_max_mb (nova's real name; DESIGN.md's "hw:video:ram_max_mb" is
+# rejected by nova's extra-spec validation) is accepted, ignored by the fake driver.
 
 FLAVORS = {
     "heps.vgpu.a16": {
@@ -91,7 +92,7 @@ FLAVORS = {
                                 "slice.",
             "resources:VGPU": "1",
             "trait:CUSTOM_HEPS_GPU_A16": "required",
-            "hw:video:ram_max_mb": "64",
+            "hw_video:ram_max_mb": "64",
         },
     },
     "heps.a100.full": {
@@ -105,7 +106,7 @@ FLAVORS = {
             "heps:description": "Full tomographic reconstruction and AI "
                                 "segmentation: 8 vCPU, 32 GiB, one whole A100.",
             "resources:CUSTOM_HEPS_GPU_A100": "1",
-            "hw:video:ram_max_mb": "64",
+            "hw_video:ram_max_mb": "64",
         },
     },
     "heps.cpu.std": {
