@@ -24,7 +24,8 @@ from heps_devcloud import pattern
 LOG = logging.getLogger(__name__)
 
 KINDS = ('vnc', 'spice')
-X11_SOCKET = '/tmp/.X11-unix/X%d'  # noqa: S108 (X11's fixed path)
+X11_SOCKET = '/tmp/.X11-unix/X%d'  # noqa: S108 (X11's fixed paths)
+X11_LOCK = '/tmp/.X%d-lock'  # noqa: S108
 GEOMETRY = (1024, 768)
 
 SPICE_XORG_CONF = '''\
@@ -110,18 +111,17 @@ def _port_listening(port):
 
 
 def _pid_alive(pid):
+    """True for a live process (zombies count as dead)."""
     try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rpartition(')')[2].split()[0] != 'Z'
+    except (OSError, IndexError):
         return False
-    except PermissionError:
-        return True
 
 
 def _x_display_free(number):
     """No live X server holds display :number (lock file or socket)."""
-    lock = '/tmp/.X%d-lock' % number  # noqa: S108 (X11's fixed path)
+    lock = X11_LOCK % number
     try:
         with open(lock) as f:
             pid = int(f.read().strip() or 0)
