@@ -11,7 +11,8 @@ import time
 
 import nova.conf
 import nova.virt.node
-from nova import exception
+from nova import context as nova_context
+from nova import exception, objects
 from nova.compute import power_state, vm_states
 from nova.console import type as ctype
 from nova.virt import fake
@@ -101,7 +102,29 @@ class HepsFakeDriver(fake.FakeDriver):
     # -- host lifecycle ---------------------------------------------------
     def init_host(self, host):
         super().init_host(host)
+        self._recover_node_identity(host)
         self.displays.kill_leftovers()
+
+    def _recover_node_identity(self, host):
+        """No compute_id file but nova knows our node (e.g. it was created
+        by stock FakeDriver, or the state dir was lost): keep the node's
+        uuid, as nova does itself when upgrading from older releases.
+        Otherwise nova refuses to start ("No local node identity found").
+        """
+        if nova.virt.node.read_local_node_uuid():
+            return
+        try:
+            nodes = objects.ComputeNodeList.get_all_by_host(
+                nova_context.get_admin_context(), host)
+        except exception.ComputeHostNotFound:
+            return                          # a new host: nova generates one
+        except Exception as e:              # no database/conductor (tests)
+            LOG.debug('Cannot look up compute nodes of %s: %s', host, e)
+            return
+        if len(nodes) == 1:
+            LOG.warning('No compute_id file: adopting the existing compute '
+                        'node %s of host %s', nodes[0].uuid, host)
+            nova.virt.node.write_local_node_uuid(nodes[0].uuid)
 
     def cleanup_host(self, host):
         self.displays.stop_all()

@@ -103,6 +103,18 @@ def test_node_uuid_is_stable_across_restarts(make_driver, nova_conf):
     assert driver.get_nodenames_by_uuid() == {first: 'heps-gpu-01'}
 
 
+def test_existing_compute_node_is_adopted_without_compute_id(
+        make_driver, nova_conf, monkeypatch):
+    from nova import objects
+
+    node = objects.ComputeNode(uuid='0d9f4a63-1c2b-4e0e-9d4c-6c1a2b3c4d5e',
+                               hypervisor_hostname='heps-gpu-01')
+    monkeypatch.setattr(objects.ComputeNodeList, 'get_all_by_host',
+                        classmethod(lambda cls, ctxt, host: [node]))
+    driver = make_driver()
+    assert driver.get_available_resource('heps-gpu-01')['uuid'] == node.uuid
+
+
 # -- restart / re-adoption -------------------------------------------------------
 
 def test_instances_survive_restart(make_driver):
