@@ -272,6 +272,15 @@ class HepsFakeDriver(fake.FakeDriver):
                         destroy_secrets=destroy_secrets)
         self.store.delete(instance.uuid)
 
+    def snapshot(self, context, instance, image_id, update_task_state):
+        self._adopt(instance)
+        super().snapshot(context, instance, image_id, update_task_state)
+
+    def detach_interface(self, context, instance, vif):
+        # attached interfaces live in memory only: after a restart, detaching
+        # one attached earlier must still work
+        self._interfaces.pop(vif['id'], None)
+
     def get_info(self, instance, use_cache=True):
         self._adopt(instance)
         return super().get_info(instance, use_cache=use_cache)
