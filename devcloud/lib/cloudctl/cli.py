@@ -19,5 +19,6 @@ def main(argv):
     lg.add_argument("-n", "--lines", type=int, default=40)
     lg.add_argument("-f", "--follow", action="store_true")
     args = p.parse_args(argv)
-    return {"up": commands.up, "down": commands.down, "status": commands.status,
-            "reset": commands.reset, "logs": commands.logs}[args.cmd](args)
+    lock = commands.locked
+    return {"up": lock(commands.up), "down": lock(commands.down), "status": commands.status,
+            "reset": lock(commands.reset), "logs": commands.logs}[args.cmd](args)

@@ -1,5 +1,6 @@
 """The subcommands of devcloud/cloud."""
 
+import fcntl
 import os
 import shutil
 import signal
@@ -8,7 +9,7 @@ import sys
 import time
 
 from . import configs, db, health, install, keystone_setup, procs
-from .paths import LOGS, PIDS, SEED, STATE, VBIN, log_of
+from .paths import LOGS, PIDS, SEED, STATE, VBIN, WORK, log_of
 from .rest import ApiError, Session
 from .services import rabbit_env, table
 
@@ -175,6 +176,9 @@ def _up(pw, svcs, by_name, started, timings):
                 del pending[name]
                 say(f"{name} healthy")
         time.sleep(1)
+    dead = [s.name for s in svcs if s.name in started and not procs.pid_of(s.name)]
+    if dead:
+        raise Failed(f"{dead[0]} exited during start-up", dead[0])
     if pending:
         name = sorted(pending)[0]
         proc = next((p for p in health.PROCESSES[name] if p in by_name), name)
@@ -293,10 +297,28 @@ def down(_args):
     for f in STATE.glob("compute/*/displays/*.pid"):
         f.unlink(missing_ok=True)
     hard += _stop_names(["rabbitmq", "mariadb"])
+    leftovers = procs.sweep()
+    if leftovers:
+        print(f"stopped {leftovers} leftover process(es) of this dev cloud without pid files")
     print(f"stopped in {time.monotonic() - t:.1f}s"
           + (f" ({hard} processes needed SIGKILL)" if hard else "")
           + (f"; {len(displays)} display server(s)" if displays else ""))
     return 0
+
+
+def locked(func):
+    """One up/down/reset at a time per state dir (others wait)."""
+    def run(args):
+        WORK.mkdir(parents=True, exist_ok=True)
+        with open(WORK / "cloud.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print("another devcloud/cloud up/down/reset is running: waiting for it...",
+                      flush=True)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            return func(args)
+    return run
 
 
 def reset(args):

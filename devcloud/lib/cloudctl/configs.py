@@ -70,7 +70,8 @@ def write_all(pw, compute_driver, mechanism_drivers):
     for host, opts in COMPUTE_HOSTS.items():
         _render("nova-compute.conf", ETC / "nova" / f"nova-compute-{host}.conf",
                 dict(v, host=host, compute_driver=compute_driver, **opts))
-        (STATE / "compute" / host).mkdir(parents=True, exist_ok=True)
+        for d in (STATE / "compute" / host, STATE / "nova" / host / "instances"):
+            d.mkdir(parents=True, exist_ok=True)
     _render("rabbitmq.conf", STATE / "rabbitmq" / "rabbitmq.conf", v)
     # paste pipelines shipped in the wheels (data files under the venv's etc/)
     for src, dest in (("nova/api-paste.ini", "nova/api-paste.ini"),

@@ -1,8 +1,10 @@
 """Readiness checks, one per service: each returns None when healthy, else what is missing."""
 
+from datetime import UTC, datetime
+
 from .configs import COMPUTE_HOSTS
 from .db import sql
-from .paths import KEYSTONE
+from .paths import KEYSTONE, PIDS
 from .procs import port_open
 from .rest import call
 
@@ -15,6 +17,19 @@ MANILA = "http://127.0.0.1:8786/v2"
 def _get(session, url, headers=None):
     status, doc = session.api("GET", url, headers=headers)
     return doc if status == 200 else None
+
+
+def _fresh(service, proc_name):
+    """Up, and heard from since our process started (the DB keeps 'up' for a minute after
+    a process dies, so a stale record must not count)."""
+    if service.get("state") != "up" or not service.get("updated_at"):
+        return False
+    try:
+        started = (PIDS / f"{proc_name}.pid").stat().st_mtime
+    except OSError:
+        return True  # not started by us (should not happen): trust the API
+    updated = datetime.fromisoformat(service["updated_at"]).replace(tzinfo=UTC).timestamp()
+    return updated >= started - 1
 
 
 def keystone(session):
@@ -36,11 +51,11 @@ def nova(session):
     doc = _get(session, f"{NOVA}/os-services")
     if doc is None:
         return "nova-api not answering"
-    up = {(s["binary"], s["host"]) for s in doc["services"] if s["state"] == "up"}
-    want = [("nova-conductor", None), ("nova-scheduler", None)]
-    want += [("nova-compute", h) for h in HOSTS]
-    missing = [f"{b}{'@' + h if h else ''}" for b, h in want
-               if not any(b == ub and (h is None or h == uh) for ub, uh in up)]
+    want = {"nova-conductor": ("nova-conductor", None), "nova-scheduler": ("nova-scheduler", None)}
+    want.update({f"nova-compute-{h}": ("nova-compute", h) for h in HOSTS})
+    missing = [proc for proc, (b, h) in want.items()
+               if not any(s["binary"] == b and (h is None or s["host"] == h) and _fresh(s, proc)
+                          for s in doc["services"])]
     if missing:
         return "services not up: " + ", ".join(missing)
     doc = _get(session, f"{NOVA}/os-hypervisors")
@@ -66,8 +81,9 @@ def manila(session):
     doc = _get(session, f"{MANILA}/services", {"X-OpenStack-Manila-API-Version": "2.7"})
     if doc is None:
         return "manila-api not answering"
-    up = {s["binary"] for s in doc["services"] if s["state"] == "up" and s["status"] == "enabled"}
-    missing = [b for b in ("manila-scheduler", "manila-share") if b not in up]
+    missing = [b for b in ("manila-scheduler", "manila-share")
+               if not any(s["binary"] == b and s["status"] == "enabled" and _fresh(s, b)
+                          for s in doc["services"])]
     return f"not up: {', '.join(missing)}" if missing else None
 
 

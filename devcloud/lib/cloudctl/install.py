@@ -14,7 +14,7 @@ REQUIREMENTS = LIB / "requirements.txt"
 VENV_MARK = VENV / ".heps-devcloud-installed"
 DRIVER_MARK = VENV / ".heps-devcloud-driver"
 POLICY_RC = "/usr/sbin/policy-rc.d"
-# debugging aid: run stock nova-compute (fake.FakeDriver) and no heps_fake ML2 driver
+# debugging aid: don't (re)install devcloud/python; computes run stock nova-compute (FakeDriver)
 NO_DRIVER = os.environ.get("HEPS_DEVCLOUD_NO_DRIVER") == "1"
 
 
@@ -128,11 +128,9 @@ def driver_installed():
     """(compute launcher path or None, neutron mechanism driver entry point present?)."""
     launcher = VBIN / "heps-devcloud-compute"
     mech = False
-    if NO_DRIVER:
-        return None, False
     for ep in VENV.glob("lib/python3*/site-packages/*.dist-info/entry_points.txt"):
         text = ep.read_text(errors="replace")
         if "[neutron.ml2.mechanism_drivers]" in text and "heps_fake" in text.split(
                 "[neutron.ml2.mechanism_drivers]", 1)[1].split("\n[", 1)[0]:
             mech = True
-    return (launcher if launcher.exists() else None), mech
+    return (launcher if launcher.exists() and not NO_DRIVER else None), mech

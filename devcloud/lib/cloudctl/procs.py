@@ -6,7 +6,11 @@ import socket
 import subprocess
 import time
 
-from .paths import LOGS, PIDS, log_of
+from .paths import LOGS, PIDS, STATE, log_of
+
+# every process we start (and its children) carries this in its environment, so `down`
+# finds leftovers even without pid files
+TAG = f"HEPS_DEVCLOUD_STATE={STATE}"
 
 
 def port_open(port, host="127.0.0.1"):
@@ -68,6 +72,7 @@ def start(name, argv, env=None, cwd=None):
     PIDS.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ)
     full_env.update(env or {})
+    full_env["HEPS_DEVCLOUD_STATE"] = str(STATE)
     with open(log_of(name), "ab") as log:
         log.write(f"\n===== {time.strftime('%F %T')} starting {name}: {' '.join(argv)}\n".encode())
         log.flush()
@@ -115,6 +120,39 @@ def stop_pids(leaders, timeout=15.0):
             except ProcessLookupError:
                 pass
     return hard
+
+
+def tagged():
+    """pids of live processes whose environment carries our TAG (not this process's family)."""
+    mine = {os.getpid(), os.getppid()}
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in mine:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if TAG.encode() in env and alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+def sweep(timeout=10.0):
+    """TERM, then KILL, every tagged leftover. Returns how many there were."""
+    pids = tagged()
+    for pid in pids:
+        kill_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and tagged():
+        time.sleep(0.2)
+    for pid in tagged():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return len(pids)
 
 
 def tail(path, lines=25):
