@@ -10,14 +10,17 @@ import threading
 import time
 
 import novaclient
+from keystoneauth1 import adapter
 from novaclient import api_versions
 from novaclient import exceptions as nova_exceptions
-from openstack_dashboard.api import _nova, base
+from openstack_dashboard.api import _nova
+from openstack_dashboard.api import base
 from openstack_dashboard.api import nova as horizon_nova
 from openstack_dashboard.utils import settings as setting_utils
 
 from heps_desktop_dashboard import exceptions
-from heps_desktop_dashboard.core import desktops, profiles
+from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.core import profiles
 
 LOG = logging.getLogger(__name__)
 
@@ -27,6 +30,9 @@ LOG = logging.getLogger(__name__)
 FEATURES = {
     "server_tags": ("2.26", "2.47", "2.96"),
     "create_with_tags": ("2.52", "2.96"),
+    # Newer than novaclient speaks: used through compute_request() only.
+    "share_attachments": ("2.97",),
+    "spice_direct": ("2.99",),
 }
 NOVACLIENT_MAX = novaclient.API_MAX_VERSION
 
@@ -57,16 +63,48 @@ def _version_range(request):
     return found
 
 
-def get_microversion(request, feature):
-    """The highest microversion of FEATURES[feature] that nova and novaclient both speak."""
+def get_microversion(request, feature, raw=False):
+    """The highest microversion of FEATURES[feature] that nova speaks, and novaclient
+    too unless ``raw`` (the call then goes through compute_request())."""
     min_ver, max_ver = _version_range(request)
     for candidate in reversed(FEATURES[feature]):
         version = api_versions.APIVersion(candidate)
-        if version <= NOVACLIENT_MAX and (
+        if (raw or version <= NOVACLIENT_MAX) and (
             min_ver.is_null() or min_ver <= version <= max_ver
         ):
             return version
     raise FeatureNotAvailable(feature)
+
+
+def supports(request, feature):
+    try:
+        get_microversion(request, feature, raw=True)
+    except FeatureNotAvailable:
+        return False
+    return True
+
+
+def compute_request(request, method, path, feature, body=None):
+    """Raw REST on the compute endpoint for microversions newer than novaclient speaks.
+
+    It goes through Horizon's own novaclient session (same token, same endpoint, no
+    second client stack); errors raise novaclient exceptions like any other call.
+    """
+    version = get_microversion(request, feature, raw=True).get_string()
+    session_client = _nova.novaclient(request).client
+    headers = {
+        "X-OpenStack-Nova-API-Version": version,
+        "OpenStack-API-Version": f"compute {version}",
+        "Accept": "application/json",
+    }
+    # keystoneauth's Adapter.request, not novaclient's override that would put its own
+    # (older) microversion header back.
+    response = adapter.Adapter.request(session_client, path, method, headers=headers,
+                                       json=body, raise_exc=False)
+    content = response.json() if response.content else None
+    if response.status_code >= 400:
+        raise nova_exceptions.from_response(response, content, path, method)
+    return content
 
 
 def client_for(request, feature):
@@ -150,3 +188,54 @@ def desktop_get(request, desktop_id):
     if not desktops.is_desktop(getattr(server, "tags", None)):
         raise nova_exceptions.NotFound(404, f"server {desktop_id} is not a desktop")
     return server
+
+
+def _server_action(request, desktop_id, method, *args, **kwargs):
+    """Run a server action on a verified desktop (tag checked, nova checks the project)."""
+    desktop_get(request, desktop_id)
+    client = client_for(request, "server_tags")
+    return getattr(client.servers, method)(desktop_id, *args, **kwargs)
+
+
+def desktop_start(request, desktop_id):
+    return _server_action(request, desktop_id, "start")
+
+
+def desktop_stop(request, desktop_id):
+    return _server_action(request, desktop_id, "stop")
+
+
+def desktop_reboot(request, desktop_id, hard=False):
+    return _server_action(request, desktop_id, "reboot", "HARD" if hard else "SOFT")
+
+
+def desktop_shelve(request, desktop_id):
+    return _server_action(request, desktop_id, "shelve")
+
+
+def desktop_unshelve(request, desktop_id):
+    return _server_action(request, desktop_id, "unshelve")
+
+
+def desktop_delete(request, desktop_id):
+    return _server_action(request, desktop_id, "delete")
+
+
+def desktop_rename(request, desktop_id, name):
+    return _server_action(request, desktop_id, "update", name=name)
+
+
+def desktop_set_metadata(request, desktop_id, metadata):
+    return _server_action(request, desktop_id, "set_meta", metadata)
+
+
+def console_output(request, desktop_id, length=None):
+    return _server_action(request, desktop_id, "get_console_output", length=length)
+
+
+def action_list(request, desktop_id):
+    """nova instance actions (the Action log tab), newest first."""
+    desktop_get(request, desktop_id)
+    client = client_for(request, "server_tags")
+    actions = client.instance_action.list(desktop_id)
+    return sorted(actions, key=lambda a: getattr(a, "start_time", "") or "", reverse=True)

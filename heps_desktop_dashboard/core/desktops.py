@@ -179,3 +179,24 @@ def clean_name(value):
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise ValueError("a desktop name cannot contain control characters")
     return name
+
+
+def extended_expiry(current, hours, max_hours, now=None):
+    """New expiry after extending by ``hours``: from the later of now and the current
+    expiry, and never more than ``max_hours`` from now."""
+    now = now or utcnow()
+    if not isinstance(hours, int) or isinstance(hours, bool) or hours < 1:
+        raise ValueError("extend by a whole number of hours, at least 1")
+    start = max(now, current) if current else now
+    limit = now + datetime.timedelta(hours=max_hours)
+    if start >= limit:
+        raise ValueError(f"the desktop already runs until the maximum of {max_hours} hours")
+    return min(start + datetime.timedelta(hours=hours), limit)
+
+
+def within_warning(info, warning_hours, now=None):
+    """True when a desktop expires within the warning window (and has not expired)."""
+    left = info.time_left(now)
+    if left is None:
+        return False
+    return 0 < left.total_seconds() <= warning_hours * 3600

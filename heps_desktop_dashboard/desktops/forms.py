@@ -2,11 +2,15 @@ import logging
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from horizon import exceptions, forms, messages
+from horizon import exceptions
+from horizon import forms
+from horizon import messages
 
-from heps_desktop_dashboard import api, conf
-from heps_desktop_dashboard.core import desktops, profiles
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard import conf
+from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import images as golden
+from heps_desktop_dashboard.core import profiles
 
 LOG = logging.getLogger(__name__)
 

@@ -1,8 +1,11 @@
 """Join a page of nova servers with the related objects fetched once per page."""
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
+from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.core import profiles
 
 # Image names seen by the index page, so that the ajax row update (one nova GET, no
 # glance call) can still show a name. Only ids of images a user booted from are ever
@@ -49,6 +52,42 @@ class DesktopRow:
         return image_id, name or image_id
 
     @property
+    def flavor(self):
+        flavor = getattr(self.server, "flavor", None)
+        return flavor if isinstance(flavor, dict) else {}
+
+    @property
+    def gpu_text(self):
+        specs = self.flavor.get("extra_specs") or {}
+        resources = profiles.gpu_resources(specs)
+        if not resources:
+            return _("None (CPU only)")
+        model = specs.get(profiles.SPEC_GPU_MODEL) or ", ".join(resources)
+        kind = specs.get(profiles.SPEC_GPU_KIND) or ""
+        count = sum(resources.values())
+        return f"{count} × {model}" + (f" ({kind})" if kind else "")
+
+    @property
+    def status_display(self):
+        # Imported here: the tables module imports this one.
+        from heps_desktop_dashboard.desktops import tables
+
+        return dict(tables.STATUS_DISPLAY_CHOICES).get(self.status, self.status)
+
+    @property
+    def addresses(self):
+        found = []
+        for network, entries in (getattr(self.server, "addresses", None) or {}).items():
+            found.append((network, [e.get("addr", "") for e in entries if isinstance(e, dict)]))
+        return found
+
+    @property
+    def has_floating_ip(self):
+        return any(entry.get("OS-EXT-IPS:type") == "floating"
+                   for entries in (getattr(self.server, "addresses", None) or {}).values()
+                   for entry in entries if isinstance(entry, dict))
+
+    @property
     def experiment(self):
         return self.info.experiment
 
@@ -72,3 +111,8 @@ def image_ids(servers):
         if isinstance(image, dict) and image.get("id"):
             found.add(image["id"])
     return found
+
+
+def expiry_warning(row):
+    """True when the desktop expires within the configured warning window."""
+    return desktops.within_warning(row.info, conf.get("expiry_warning_hours"))

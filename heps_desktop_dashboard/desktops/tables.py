@@ -1,3 +1,5 @@
+import copy
+
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,7 @@ from horizon.utils import filters
 from openstack_dashboard.dashboards.project.instances import tables as instance_tables
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.desktops import actions
 from heps_desktop_dashboard.desktops import rows
 
 # The words a scientist needs where a desktop differs from a plain instance (a shelved
@@ -86,7 +89,8 @@ def empty_message():
 
 
 class DesktopsTable(tables.DataTable):
-    name = tables.WrappingColumn("name", verbose_name=_("Name"))
+    name = tables.WrappingColumn("name", verbose_name=_("Name"),
+                                 link="horizon:project:desktops:detail")
     status = tables.Column(
         "status",
         verbose_name=_("Status"),
@@ -113,6 +117,31 @@ class DesktopsTable(tables.DataTable):
     )
     expires = tables.Column(expiry_text, verbose_name=_("Expires in"))
 
+    def __init__(self, request, *args, detail=False, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # Every action is declared (so a POST from the detail page is handled), but list
+        # rows only render the few a scientist needs there: each costs time per row.
+        self._row_action_names = (
+            None if detail else {action.name for action in actions.ROW_ACTIONS})
+
+    def get_row_actions(self, datum):
+        if self._row_action_names is None:
+            return super().get_row_actions(datum)
+        bound = []
+        for action in self._meta.row_actions:
+            if action.name not in self._row_action_names:
+                continue
+            bound_action = copy.copy(self.base_actions[action.name])
+            bound_action.attrs = copy.copy(bound_action.attrs)
+            bound_action.datum = datum
+            if not self._filter_action(bound_action, self.request, datum):
+                continue
+            bound_action.update(self.request, datum)
+            if isinstance(bound_action, tables.LinkAction):
+                bound_action.bound_url = bound_action.get_link_url(datum)
+            bound.append(bound_action)
+        return bound
+
     def get_empty_message(self):
         return empty_message()
 
@@ -124,5 +153,5 @@ class DesktopsTable(tables.DataTable):
         verbose_name = _("Experiment Desktops")
         status_columns = ("status", "task")
         row_class = UpdateRow
-        table_actions = (DesktopsFilter, LaunchDesktop)
-        row_actions = ()
+        table_actions = (DesktopsFilter, LaunchDesktop) + actions.TABLE_ACTIONS
+        row_actions = actions.DETAIL_ACTIONS

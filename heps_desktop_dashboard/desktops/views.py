@@ -1,12 +1,21 @@
 from django.contrib import messages
+from django.urls import reverse
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-from horizon import exceptions, forms, tables
+from django.views.decorators.cache import never_cache
+from horizon import exceptions
+from horizon import forms
+from horizon import tables
+from horizon import tabs
+from horizon.utils import memoized
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.desktops import desktop_forms as desktop_action_forms
 from heps_desktop_dashboard.desktops import forms as desktop_forms
 from heps_desktop_dashboard.desktops import rows as desktop_rows
 from heps_desktop_dashboard.desktops import tables as desktop_tables
+from heps_desktop_dashboard.desktops import tabs as desktop_tabs
 
 
 class IndexView(tables.PagedTableMixin, tables.DataTableView):
@@ -69,3 +78,86 @@ class LaunchView(forms.ModalFormView):
     submit_label = _("Launch")
     submit_url = reverse_lazy("horizon:project:desktops:launch")
     success_url = reverse_lazy("horizon:project:desktops:index")
+
+
+def _load_desktop(request, desktop_id, images=None):
+    """The desktop behind a URL, or a redirect to the list with a message (never a 500)."""
+    try:
+        return desktop_rows.DesktopRow(api.nova.desktop_get(request, desktop_id), images)
+    except Exception:
+        exceptions.handle(request, _('Unable to retrieve desktop "%s".') % desktop_id,
+                          redirect=reverse("horizon:project:desktops:index"))
+
+
+@method_decorator(never_cache, name="dispatch")
+class DetailView(tabs.TabView):
+    tab_group_class = desktop_tabs.DesktopDetailTabs
+    template_name = "heps_desktops/desktops/detail.html"
+    page_title = "{{ desktop.name }}"
+
+    @memoized.memoized_method
+    def get_data(self):
+        desktop = _load_desktop(self.request, self.kwargs["desktop_id"])
+        if desktop.image_id:
+            try:
+                images = api.glance.images_by_id(self.request, [desktop.image_id])
+                desktop = desktop_rows.DesktopRow(desktop.server, images)
+            except Exception:
+                exceptions.handle(self.request, ignore=True)
+        return desktop
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        desktop = self.get_data()
+        table = desktop_tables.DesktopsTable(self.request, detail=True)
+        context.update({
+            "desktop": desktop,
+            "url": reverse("horizon:project:desktops:index"),
+            "actions": table.render_row_actions(desktop),
+            "expiry_warning": desktop_rows.expiry_warning(desktop),
+        })
+        return context
+
+    def get_tabs(self, request, *args, **kwargs):
+        return self.tab_group_class(request, desktop=self.get_data(), **kwargs)
+
+
+class _DesktopModalView(forms.ModalFormView):
+    submit_label = _("Save")
+    success_url = reverse_lazy("horizon:project:desktops:index")
+
+    @memoized.memoized_method
+    def get_object(self):
+        return _load_desktop(self.request, self.kwargs["desktop_id"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["desktop"] = self.get_object()
+        context["submit_url"] = reverse(self.submit_url_name, args=[self.kwargs["desktop_id"]])
+        return context
+
+    def get_initial(self):
+        return {"desktop_id": self.kwargs["desktop_id"]}
+
+
+class ExtendView(_DesktopModalView):
+    form_class = desktop_action_forms.ExtendForm
+    template_name = "heps_desktops/desktops/extend.html"
+    page_title = _("Extend Lifetime")
+    submit_label = _("Extend")
+    submit_url_name = "horizon:project:desktops:extend"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["desktop"] = self.get_object().server
+        return kwargs
+
+
+class RenameView(_DesktopModalView):
+    form_class = desktop_action_forms.RenameForm
+    template_name = "heps_desktops/desktops/rename.html"
+    page_title = _("Rename Desktop")
+    submit_url_name = "horizon:project:desktops:rename"
+
+    def get_initial(self):
+        return {**super().get_initial(), "name": self.get_object().name}

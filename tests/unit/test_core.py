@@ -2,7 +2,8 @@ import datetime
 
 import pytest
 
-from heps_desktop_dashboard.core import desktops, profiles
+from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.core import profiles
 
 UTC = datetime.UTC
 

@@ -1,0 +1,183 @@
+"""Row, table and detail-page actions on desktops.
+
+Each action names its nova policy rule and is shown only in the states where nova
+would accept it. The api/ functions re-read the desktop first (tag and project check),
+so an id posted by hand can never reach a server outside the user's desktops.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from horizon import tables
+
+from heps_desktop_dashboard import api
+
+ACTIVE = "active"
+SHUTOFF = "shutoff"
+SHELVED = ("shelved", "shelved_offloaded")
+
+
+def _idle(datum, *statuses):
+    return datum is None or (datum.status in statuses and not datum.task_state)
+
+
+class _DesktopBatch(tables.BatchAction):
+    """A batch action calling one api.nova function per selected desktop."""
+
+    api_call = None  # name of the api.nova function
+    verbs = ()  # (present singular, present plural, past singular, past plural)
+
+    def action(self, request, obj_id):
+        getattr(api.nova, self.api_call)(request, obj_id)
+
+    def action_present(self, count):
+        return ngettext_lazy(self.verbs[0], self.verbs[1], count)
+
+    def action_past(self, count):
+        return ngettext_lazy(self.verbs[2], self.verbs[3], count)
+
+
+class StartDesktop(_DesktopBatch):
+    name = "start"
+    classes = ("btn-confirm",)
+    policy_rules = (("compute", "os_compute_api:servers:start"),)
+    api_call = "desktop_start"
+    verbs = ("Start Desktop", "Start Desktops", "Started Desktop", "Started Desktops")
+
+    def allowed(self, request, datum=None):
+        return _idle(datum, SHUTOFF)
+
+
+class StopDesktop(_DesktopBatch):
+    name = "stop"
+    classes = ("btn-danger",)
+    policy_rules = (("compute", "os_compute_api:servers:stop"),)
+    api_call = "desktop_stop"
+    verbs = ("Stop Desktop", "Stop Desktops", "Stopping Desktop", "Stopping Desktops")
+    help_text = _("Unsaved work in the desktop's session is lost. Its GPU stays reserved "
+                  "for you; shelve the desktop to give the GPU back.")
+
+    def allowed(self, request, datum=None):
+        return _idle(datum, ACTIVE)
+
+
+class SoftRebootDesktop(_DesktopBatch):
+    name = "soft_reboot"
+    classes = ("btn-danger",)
+    policy_rules = (("compute", "os_compute_api:servers:reboot"),)
+    api_call = "desktop_reboot"
+    verbs = ("Reboot Desktop", "Reboot Desktops", "Rebooting Desktop", "Rebooting Desktops")
+    help_text = _("Unsaved work in the desktop's session is lost.")
+
+    def allowed(self, request, datum=None):
+        return _idle(datum, ACTIVE)
+
+
+class HardRebootDesktop(SoftRebootDesktop):
+    name = "hard_reboot"
+    verbs = ("Hard Reboot Desktop", "Hard Reboot Desktops",
+             "Hard Rebooting Desktop", "Hard Rebooting Desktops")
+
+    def action(self, request, obj_id):
+        api.nova.desktop_reboot(request, obj_id, hard=True)
+
+    def allowed(self, request, datum=None):
+        return datum is None or (datum.status in (ACTIVE, SHUTOFF, "error")
+                                 and datum.task_state != "deleting")
+
+
+class ShelveDesktop(_DesktopBatch):
+    name = "shelve"
+    classes = ("btn-danger",)
+    policy_rules = (("compute", "os_compute_api:os-shelve:shelve"),)
+    api_call = "desktop_shelve"
+    verbs = ("Shelve Desktop (release GPU)", "Shelve Desktops (release GPUs)",
+             "Shelving Desktop — GPU released", "Shelving Desktops — GPUs released")
+    help_text = _("Shelving stops the desktop and gives its GPU back to the facility. "
+                  "Unshelving later needs a free GPU of the same profile.")
+
+    def allowed(self, request, datum=None):
+        return _idle(datum, ACTIVE, SHUTOFF)
+
+
+class UnshelveDesktop(_DesktopBatch):
+    name = "unshelve"
+    classes = ("btn-confirm",)
+    policy_rules = (("compute", "os_compute_api:os-shelve:unshelve"),)
+    api_call = "desktop_unshelve"
+    verbs = ("Unshelve Desktop", "Unshelve Desktops", "Unshelving Desktop", "Unshelving Desktops")
+
+    def allowed(self, request, datum=None):
+        return _idle(datum, *SHELVED)
+
+
+class DeleteDesktop(tables.DeleteAction):
+    name = "delete"
+    policy_rules = (("compute", "os_compute_api:servers:delete"),)
+    help_text = _("The desktop and everything on its local disk are deleted. "
+                  "Experiment data on shares is not affected.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Delete Desktop", "Delete Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Scheduled deletion of Desktop",
+                             "Scheduled deletion of Desktops", count)
+
+    def allowed(self, request, datum=None):
+        return datum is None or datum.task_state != "deleting"
+
+    def delete(self, request, obj_id):
+        api.nova.desktop_delete(request, obj_id)
+
+
+class _DesktopModal(tables.LinkAction):
+    classes = ("ajax-modal",)
+
+    def get_link_url(self, datum):
+        return reverse(self.url, args=[datum.id])
+
+    def allowed(self, request, datum=None):
+        return datum is None or datum.task_state != "deleting"
+
+
+class ExtendDesktop(_DesktopModal):
+    name = "extend"
+    verbose_name = _("Extend Lifetime")
+    url = "horizon:project:desktops:extend"
+    icon = "clock-o"
+    policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
+
+
+class RenameDesktop(_DesktopModal):
+    name = "rename"
+    verbose_name = _("Rename Desktop")
+    url = "horizon:project:desktops:rename"
+    icon = "pencil"
+    policy_rules = (("compute", "os_compute_api:servers:update"),)
+
+
+class OpenConsole(tables.LinkAction):
+    name = "console"
+    verbose_name = _("Open Console")
+    icon = "desktop"
+    policy_rules = (("compute", "os_compute_api:os-remote-consoles"),)
+
+    def get_link_url(self, datum):
+        return reverse("horizon:project:desktops:detail", args=[datum.id]) + \
+            "?tab=desktop_details__console"
+
+    def allowed(self, request, datum=None):
+        return datum is not None and datum.status == ACTIVE and not datum.task_state
+
+
+# The list keeps rows light (each rendered action costs Horizon time per row); the
+# detail page offers everything.
+ROW_ACTIONS = (OpenConsole, ExtendDesktop, StartDesktop, StopDesktop, ShelveDesktop,
+               UnshelveDesktop, DeleteDesktop)
+DETAIL_ACTIONS = (OpenConsole, ExtendDesktop, StartDesktop, StopDesktop, ShelveDesktop,
+                  UnshelveDesktop, SoftRebootDesktop, HardRebootDesktop, RenameDesktop,
+                  DeleteDesktop)
+TABLE_ACTIONS = (StartDesktop, StopDesktop, ShelveDesktop, DeleteDesktop)

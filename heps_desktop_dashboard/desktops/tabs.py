@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from horizon import exceptions
+from horizon import tabs
+from openstack_dashboard.dashboards.project.instances import audit_tables
+from openstack_dashboard.utils import settings as settings_utils
+
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard.desktops import console
+
+
+class OverviewTab(tabs.Tab):
+    name = _("Overview")
+    slug = "overview"
+    template_name = "heps_desktops/desktops/_detail_overview.html"
+
+    def get_context_data(self, request):
+        return {"desktop": self.tab_group.kwargs["desktop"]}
+
+
+class LogTab(tabs.Tab):
+    name = _("Log")
+    slug = "log"
+    template_name = "heps_desktops/desktops/_detail_log.html"
+    preload = False
+    policy_rules = (("compute", "os_compute_api:os-console-output"),)
+
+    def get_context_data(self, request):
+        desktop = self.tab_group.kwargs["desktop"]
+        length = settings_utils.get_log_length(request)
+        try:
+            log = api.nova.console_output(request, desktop.id, length=length)
+        except Exception:
+            log = None
+            exceptions.handle(request, _("Unable to get the desktop's log."), ignore=True)
+        return {"desktop": desktop, "console_log": log, "log_length": length}
+
+
+class ActionLogTab(tabs.TableTab):
+    name = _("Action Log")
+    slug = "audit"
+    table_classes = (audit_tables.AuditTable,)
+    template_name = "horizon/common/_detail_table.html"
+    preload = False
+    policy_rules = (("compute", "os_compute_api:os-instance-actions:list"),)
+
+    def get_audit_data(self):
+        try:
+            return api.nova.action_list(self.request, self.tab_group.kwargs["desktop"].id)
+        except Exception:
+            exceptions.handle(self.request, _("Unable to retrieve the action log."))
+            return []
+
+
+class ConsoleTab(tabs.Tab):
+    name = _("Console")
+    slug = "console"
+    template_name = "heps_desktops/desktops/_detail_console.html"
+    # Loaded on demand: console URLs carry short-lived tokens.
+    preload = False
+    policy_rules = (("compute", "os_compute_api:os-remote-consoles"),)
+
+    def get_context_data(self, request):
+        return console.console_context(request, self.tab_group.kwargs["desktop"])
+
+    def allowed(self, request):
+        return bool(getattr(settings, "CONSOLE_TYPE", "AUTO"))
+
+
+class DesktopDetailTabs(tabs.DetailTabsGroup):
+    slug = "desktop_details"
+    tabs = (OverviewTab, ConsoleTab, LogTab, ActionLogTab)
+    sticky = True
