@@ -25,8 +25,9 @@ Environment knobs:
   HEPS_HORIZON_URL        use an already running Horizon instead of starting one
   HEPS_TEST_HORIZON_PORT  port for the Horizon the tests start (default 8001)
 
-On a failed integration/browser test the tails of the dev cloud's service logs
-written during that test (and of the Horizon log) are appended to the report.
+On a failed integration/browser test what the dev cloud's services logged during
+that test (logs with errors first, from the first error on, at most 40 lines
+each) and the tail of the Horizon log are appended to the report.
 """
 
 import datetime
@@ -34,13 +35,15 @@ import importlib.util
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import pytest
 
@@ -205,10 +208,36 @@ def devcloud(artifacts_dir):
     if not _seeded(state):
         _seed(state)
     cloud.manifest = json.loads((state / "seed-manifest.json").read_text())
+    _sweep_leftovers(cloud)
     yield cloud
     if cloud.started_here and not os.environ.get("HEPS_DEVCLOUD_KEEP"):
         _run_logged([REPO / "devcloud" / "cloud", "down"],
                     artifacts_dir / "devcloud-up.log", timeout=300)
+
+
+# names of the servers tests create: it-* (integration), br-* (browser),
+# dj-* (Django test client)
+TEST_SERVER_NAME = re.compile(r"^(it|br|dj)-")
+
+
+def _sweep_leftovers(cloud, older_than_s=900):
+    """Delete test servers a crashed run left behind (they hold GPU quota).
+
+    Only servers older than 15 min: a concurrent test session's are younger.
+    """
+    admin = cloud.connect("devcloud-admin")
+    servers = nova(admin, "GET", "/servers?all_tenants=1")["servers"]
+    now = datetime.datetime.now(datetime.UTC)
+    for s in servers:
+        if not TEST_SERVER_NAME.match(s["name"]):
+            continue
+        detail = nova(admin, "GET", f"/servers/{s['id']}", ok=(200, 404)).get("server")
+        if not detail:
+            continue
+        created = datetime.datetime.fromisoformat(detail["created"].replace("Z", "+00:00"))
+        if (now - created).total_seconds() > older_than_s:
+            sys.stderr.write(f"[devcloud] deleting leftover test server {s['name']}\n")
+            nova(admin, "DELETE", f"/servers/{s['id']}", ok=(204, 404))
 
 
 @pytest.fixture(scope="session")
@@ -296,7 +325,15 @@ class ServerFactory:
                 SEED.PROJECTS[project]["experiment"], flavor, owner)
         if metadata:
             body.setdefault("metadata", {}).update(metadata)
-        server = nova(conn, "POST", "/servers", json={"server": body})["server"]
+        try:
+            server = nova(conn, "POST", "/servers", json={"server": body})["server"]
+        except ApiError as e:
+            if "over a limit" in str(e):  # say who holds the project's quota
+                held = nova(conn, "GET", "/servers/detail")["servers"]
+                raise ApiError(f"{e}\n  servers of the project: " + ", ".join(
+                    f"{s['name']} ({s['flavor']['original_name']})" for s in held)
+                    ) from None
+            raise
         self.made.append((conn, server["id"]))
         if wait:
             return wait_server(conn, server["id"])
@@ -394,34 +431,57 @@ def horizon_server(devcloud, artifacts_dir):
 
 # --- log tails on failure ------------------------------------------------------
 
-_started_key = pytest.StashKey[float]()
+_log_sizes_key = pytest.StashKey[dict]()
+
+
+def _log_sizes():
+    logs = state_dir() / "logs"
+    if not logs.is_dir():
+        return {}
+    return {p: p.stat().st_size for p in logs.rglob("*.log") if p.is_file()}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    item.stash[_started_key] = time.time()
+    if item.get_closest_marker("integration") or item.get_closest_marker("browser"):
+        item.stash[_log_sizes_key] = _log_sizes()
 
 
-def _recent_logs(since):
-    logs = state_dir() / "logs"
-    if not logs.is_dir():
-        return []
-    found = [p for p in logs.rglob("*.log") if p.is_file()
-             and p.stat().st_mtime >= since - 2]
-    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return found[:_LOG_MAX_FILES]
+def _written_during(path, start, max_bytes=256 * 1024):
+    with open(path, "rb") as f:
+        f.seek(max(start, path.stat().st_size - max_bytes))
+        return f.read().decode("utf-8", "replace").splitlines()
+
+
+_BAD = (" ERROR ", " CRITICAL ", "Traceback (most recent call last)", "HTTP/1.1 5")
+
+
+def _failure_log_sections(before):
+    """(title, text) for logs that grew during the test, files with errors first."""
+    found = []
+    for path, size in _log_sizes().items():
+        start = before.get(path, 0)
+        if size <= start:
+            continue
+        lines = _written_during(path, start)
+        bad = [i for i, line in enumerate(lines) if any(b in line for b in _BAD)]
+        if bad:  # from a little before the first error, at most the tail
+            lines = lines[max(0, bad[0] - 5):]
+        found.append((bool(bad), path, lines[-_LOG_TAIL_LINES:]))
+    found.sort(key=lambda t: (not t[0], t[1].name))
+    return [(f"devcloud log {p.name}{' (ERRORS)' if bad else ''}, written during the test",
+             "\n".join(lines)) for bad, p, lines in found[:_LOG_MAX_FILES]]
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if report.failed and (item.get_closest_marker("integration")
-                          or item.get_closest_marker("browser")):
-        since = item.stash.get(_started_key, time.time() - 300)
-        for path in _recent_logs(since):
-            report.sections.append((f"devcloud log {path.name} (tail)",
-                                    tail(path)))
+    if report.failed and _log_sizes_key in item.stash:
+        try:
+            report.sections.extend(_failure_log_sections(item.stash[_log_sizes_key]))
+        except OSError as e:
+            report.sections.append(("devcloud logs", f"could not read: {e}"))
         hlog = ARTIFACTS / "horizon-serve.log"
-        if hlog.exists() and hlog.stat().st_mtime >= since - 2:
+        if hlog.exists() and hlog.stat().st_mtime >= time.time() - 600:
             report.sections.append(("horizon-serve.log (tail)", tail(hlog)))
     return report

@@ -60,9 +60,9 @@ USERS = {
 PROJECT_LIMITS = {
     "servers": 10,
     "class:VCPU": 40,
-    "class:MEMORY_MB": 81920,
-    "class:VGPU": 2,
-    "class:CUSTOM_HEPS_GPU_A100": 1,
+    "class:MEMORY_MB": 131072,
+    "class:VGPU": 4,                    # of 8 in the cloud (2 hosts x 4)
+    "class:CUSTOM_HEPS_GPU_A100": 2,    # of 4 in the cloud (2 hosts x 2)
 }
 
 # --- nova flavors (desktop profiles) -----------------------------------------

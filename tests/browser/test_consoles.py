@@ -5,7 +5,8 @@ noVNC and spice-html5 proxies. Screenshots go to test-artifacts/."""
 import time
 
 import pytest
-from cloud_fixtures import ARTIFACTS, nova
+from cloud_fixtures import ARTIFACTS
+from cloud_fixtures import nova
 
 pytestmark = pytest.mark.browser
 

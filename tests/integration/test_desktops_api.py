@@ -4,7 +4,13 @@ placement, GPU quotas (keystone unified limits) and share attachments (2.97)."""
 import time
 
 import pytest
-from cloud_fixtures import DESKTOP_TAG, PLACEMENT_MV, SEED, ApiError, call, nova, wait_server
+from cloud_fixtures import DESKTOP_TAG
+from cloud_fixtures import PLACEMENT_MV
+from cloud_fixtures import SEED
+from cloud_fixtures import ApiError
+from cloud_fixtures import call
+from cloud_fixtures import nova
+from cloud_fixtures import wait_server
 
 pytestmark = pytest.mark.integration
 
@@ -69,19 +75,25 @@ def test_vgpu_desktop_holds_a_vgpu_in_placement(alice, admin, server_factory):
     assert not any("CUSTOM_HEPS_GPU_A100" in r for r in allocs.values())
 
 
-def test_whole_gpu_desktop_holds_an_a100_and_quota_stops_the_second(
-        alice, admin, server_factory):
-    server = server_factory.create(alice, _uid("it-a100"), flavor="heps.a100.full")
+def test_whole_gpu_desktop_holds_an_a100_and_the_gpu_quota_holds(
+        bob, admin, server_factory):
+    stamp = _uid("it-a100")
+    server = server_factory.create(bob, stamp, flavor="heps.a100.full",
+                                   project="experiment-b", owner="bob")
     allocs = _allocations(admin, server["id"])
     gpu = {rp: r["CUSTOM_HEPS_GPU_A100"] for rp, r in allocs.items()
            if "CUSTOM_HEPS_GPU_A100" in r}
     assert list(gpu.values()) == [1], allocs
     assert next(iter(gpu)) in ("heps-gpu-01", "heps-gpu-02")
+    assert not any("VGPU" in r for r in allocs.values())
 
-    # experiment-a's unified limit class:CUSTOM_HEPS_GPU_A100 is 1
-    assert SEED.PROJECT_LIMITS["class:CUSTOM_HEPS_GPU_A100"] == 1
-    with pytest.raises(ApiError, match=r"403.*CUSTOM_HEPS_GPU_A100"):
-        server_factory.create(alice, _uid("it-a100-over"), flavor="heps.a100.full")
+    # experiment-b may hold class:CUSTOM_HEPS_GPU_A100 (a keystone unified
+    # limit) whole GPUs: keep booting until nova refuses, naming that limit
+    limit = SEED.PROJECT_LIMITS["class:CUSTOM_HEPS_GPU_A100"]
+    with pytest.raises(ApiError, match=r"403.*class:CUSTOM_HEPS_GPU_A100 is over limit"):
+        for i in range(limit):
+            server_factory.create(bob, f"{stamp}-{i}", flavor="heps.a100.full",
+                                  project="experiment-b", owner="bob")
 
 
 def test_share_attachment_on_a_stopped_desktop(alice, devcloud, server_factory):

@@ -5,7 +5,10 @@ import subprocess
 import sys
 
 import pytest
-from cloud_fixtures import REPO, SEED, call, nova
+from cloud_fixtures import REPO
+from cloud_fixtures import SEED
+from cloud_fixtures import call
+from cloud_fixtures import nova
 
 pytestmark = pytest.mark.integration
 
