@@ -84,6 +84,7 @@ class HepsFakeDriver(fake.FakeDriver):
     # FakeDriver invents a new node uuid per process; a real driver keeps
     # nova's compute_id file ([DEFAULT] state_path, one per host).
     def get_available_resource(self, nodename):
+        os.makedirs(CONF.state_path, exist_ok=True)    # for compute_id
         resources = super().get_available_resource(nodename)
         if resources:
             resources['uuid'] = nova.virt.node.get_local_node_uuid()
@@ -122,6 +123,7 @@ class HepsFakeDriver(fake.FakeDriver):
             LOG.debug('Cannot look up compute nodes of %s: %s', host, e)
             return
         if len(nodes) == 1:
+            os.makedirs(CONF.state_path, exist_ok=True)
             LOG.warning('No compute_id file: adopting the existing compute '
                         'node %s of host %s', nodes[0].uuid, host)
             nova.virt.node.write_local_node_uuid(nodes[0].uuid)
@@ -337,9 +339,9 @@ def _gpu_summary(instance):
     except Exception:  # flavor not loadable: no GPU line is fine
         return 'NO GPU'
     if specs.get('resources:%s' % gpu.WHOLE_GPU_RC):
-        return '%s X A100 (WHOLE GPU)' % specs['resources:%s' % gpu.WHOLE_GPU_RC]
+        return 'WHOLE A100 (%s)' % specs['resources:%s' % gpu.WHOLE_GPU_RC]
     if specs.get('resources:VGPU'):
-        return '%s X VGPU A16' % specs['resources:VGPU']
+        return 'VGPU A16 (%s)' % specs['resources:VGPU']
     return 'NO GPU'
 
 
