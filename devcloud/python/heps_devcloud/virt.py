@@ -12,14 +12,18 @@ import time
 import nova.conf
 import nova.virt.node
 from nova import context as nova_context
-from nova import exception, objects
-from nova.compute import power_state, vm_states
+from nova import exception
+from nova import objects
+from nova.compute import power_state
+from nova.compute import vm_states
 from nova.console import type as ctype
 from nova.virt import fake
 from oslo_log import log as logging
 
 from heps_devcloud import conf as heps_conf
-from heps_devcloud import displays, gpu, persist
+from heps_devcloud import displays
+from heps_devcloud import gpu
+from heps_devcloud import persist
 
 CONF = nova.conf.CONF
 heps_conf.register(CONF)

@@ -1,7 +1,8 @@
 import os
 
 import pytest
-from devcloud_helpers import free_display_base, free_port_block
+from devcloud_helpers import free_display_base
+from devcloud_helpers import free_port_block
 
 
 @pytest.fixture

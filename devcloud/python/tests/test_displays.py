@@ -6,7 +6,10 @@ import sys
 import time
 
 import pytest
-from devcloud_helpers import free_display_base, free_port_block, needs_xspice, needs_xvnc
+from devcloud_helpers import free_display_base
+from devcloud_helpers import free_port_block
+from devcloud_helpers import needs_xspice
+from devcloud_helpers import needs_xvnc
 from heps_devcloud import displays
 
 

@@ -1,4 +1,5 @@
-from heps_devcloud import pattern, persist
+from heps_devcloud import pattern
+from heps_devcloud import persist
 
 
 def test_xbm_is_well_formed_and_short_lined():
