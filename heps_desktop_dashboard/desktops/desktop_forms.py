@@ -1,5 +1,6 @@
 """Modal forms acting on one existing desktop: extend its lifetime, rename it."""
 
+from django.core import validators
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
@@ -27,6 +28,7 @@ class ExtendForm(_DesktopForm):
         max_hours = conf.get("max_lifetime_hours")
         self.fields["hours"].initial = min(conf.get("default_lifetime_hours"), max_hours)
         self.fields["hours"].widget.attrs["max"] = max_hours
+        self.fields["hours"].validators.append(validators.MaxValueValidator(max_hours))
         self.fields["hours"].help_text = _(
             "A desktop can run at most %(max)s hours from now.") % {"max": max_hours}
 
