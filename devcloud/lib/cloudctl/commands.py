@@ -8,10 +8,23 @@ import subprocess
 import sys
 import time
 
-from . import configs, db, health, install, keystone_setup, procs
-from .paths import LOGS, PIDS, SEED, STATE, VBIN, WORK, log_of
-from .rest import ApiError, Session
-from .services import rabbit_env, table
+from . import configs
+from . import db
+from . import health
+from . import install
+from . import keystone_setup
+from . import procs
+from .paths import LOGS
+from .paths import PIDS
+from .paths import SEED
+from .paths import STATE
+from .paths import VBIN
+from .paths import WORK
+from .paths import log_of
+from .rest import ApiError
+from .rest import Session
+from .services import rabbit_env
+from .services import table
 
 T0 = time.monotonic()
 
@@ -117,15 +130,15 @@ def up(_args):
                   file=sys.stderr)
         if started:
             print(f"stopping what this run started: {', '.join(started)}", file=sys.stderr)
-            _stop_names(started)
+            _stop_ordered(started)
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted: stopping what this run started", file=sys.stderr)
-        _stop_names(started)
+        _stop_ordered(started)
         return 130
     except BaseException:
         print(f"unexpected error: stopping what this run started: {started}", file=sys.stderr)
-        _stop_names(started)
+        _stop_ordered(started)
         raise
     return _after_up(pw, timings)
 
@@ -140,7 +153,9 @@ def _up(pw, svcs, by_name, started, timings):
     say(f"mariadb ready{' (new data dir)' if fresh else ''}")
     db.ensure_databases(pw)
     db.sync_all(pw, say)
-    _start(by_name["keystone"], started)
+    for s in svcs:
+        if s.stage == 1:
+            _start(s, started)
     _wait("keystone", lambda: health.keystone(None), 90, ["keystone"], started)
     timings["keystone"] = time.monotonic() - T0
     session = Session(pw["ADMIN_PASSWORD"])
@@ -152,9 +167,8 @@ def _up(pw, svcs, by_name, started, timings):
     for s in svcs:
         if s.stage == 2:
             _start(s, started)
-    say("started API servers and workers; waiting for placement before the computes")
-    _wait("placement", lambda: None if health.placement(session) in (None,) or
-          procs.port_open(8778) and session.api("GET", "http://127.0.0.1:8778/")[0] == 200
+    say("started API servers and workers")
+    _wait("placement", lambda: None if session.api("GET", health.PLACEMENT + "/")[0] == 200
           else "placement not answering", 120, ["placement"], started)
     for s in svcs:
         if s.stage == 3:
@@ -172,7 +186,7 @@ def _up(pw, svcs, by_name, started, timings):
             except (ApiError, OSError, KeyError, TypeError) as e:
                 last[name] = str(e)
             if last[name] is None:
-                timings[name] = time.monotonic() - T0
+                timings.setdefault(name, time.monotonic() - T0)
                 del pending[name]
                 say(f"{name} healthy")
         time.sleep(1)
@@ -270,38 +284,45 @@ def _display_pids():
 
 
 def _stop_names(names):
-    leaders = []
+    leaders = {}
     for name in names:
-        f = PIDS / f"{name}.pid"
         try:
-            leaders.append(int(f.read_text().split()[0]))
+            leaders[name] = int((PIDS / f"{name}.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             pass
-    hard = procs.stop_pids(leaders)
+    hard = procs.stop_pids(list(leaders.values()))
     for name in names:
         (PIDS / f"{name}.pid").unlink(missing_ok=True)
+    hard = [n for n, p in leaders.items() if p in hard]
     if "rabbitmq" in names and shutil.which("epmd"):
         subprocess.run(["epmd", "-kill"], env=dict(os.environ, **rabbit_env()),
                        capture_output=True)
     return hard
 
 
+INFRA = ("rabbitmq", "mariadb")
+
+
+def _stop_ordered(names):
+    """OpenStack services first (they would log DB/AMQP errors otherwise), then rabbit/mariadb."""
+    hard = _stop_names([n for n in reversed(names) if n not in INFRA])
+    return hard + _stop_names([n for n in names if n in INFRA])
+
+
 def down(_args):
     t = time.monotonic()
     svcs = _services()
-    order = [s.name for s in reversed(svcs)]
-    # workers and APIs first (they would log connection errors otherwise), then rabbit/mariadb
-    hard = _stop_names([n for n in order if n not in ("rabbitmq", "mariadb")])
+    hard = _stop_names([s.name for s in reversed(svcs) if s.name not in INFRA])
     displays = _display_pids()
-    hard += procs.stop_pids(displays, timeout=5)
+    hard += ["display"] * len(procs.stop_pids(displays, timeout=5))
     for f in STATE.glob("compute/*/displays/*.pid"):
         f.unlink(missing_ok=True)
-    hard += _stop_names(["rabbitmq", "mariadb"])
+    hard += _stop_names(list(INFRA))
     leftovers = procs.sweep()
     if leftovers:
         print(f"stopped {leftovers} leftover process(es) of this dev cloud without pid files")
     print(f"stopped in {time.monotonic() - t:.1f}s"
-          + (f" ({hard} processes needed SIGKILL)" if hard else "")
+          + (f" (SIGKILL needed for {', '.join(hard)})" if hard else "")
           + (f"; {len(displays)} display server(s)" if displays else ""))
     return 0
 

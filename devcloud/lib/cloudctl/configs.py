@@ -4,7 +4,11 @@ import secrets
 import shutil
 from string import Template
 
-from .paths import ETC, KEYSTONE, STATE, TEMPLATES, VENV
+from .paths import ETC
+from .paths import KEYSTONE
+from .paths import STATE
+from .paths import TEMPLATES
+from .paths import VENV
 
 PASSWORDS = STATE / "passwords.env"
 COMPUTE_HOSTS = {  # host: options of its [heps_fake] section

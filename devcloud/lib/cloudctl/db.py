@@ -5,8 +5,14 @@ import subprocess
 import threading
 import time
 
-from .configs import db_url, transport_url
-from .paths import DONE, ETC, MYSQL_SOCK, STATE, VBIN, log_of
+from .configs import db_url
+from .configs import transport_url
+from .paths import DONE
+from .paths import ETC
+from .paths import MYSQL_SOCK
+from .paths import STATE
+from .paths import VBIN
+from .paths import log_of
 
 DATABASES = ("keystone", "placement", "nova_api", "nova", "nova_cell0", "glance", "neutron",
              "manila")

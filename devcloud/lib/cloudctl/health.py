@@ -1,10 +1,12 @@
 """Readiness checks, one per service: each returns None when healthy, else what is missing."""
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from .configs import COMPUTE_HOSTS
 from .db import sql
-from .paths import KEYSTONE, PIDS
+from .paths import KEYSTONE
+from .paths import PIDS
 from .procs import port_open
 from .rest import call
 

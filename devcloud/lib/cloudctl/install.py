@@ -6,7 +6,11 @@ import subprocess
 import sys
 import time
 
-from .paths import DEVCLOUD, DRIVER_PKG, LIB, VBIN, VENV
+from .paths import DEVCLOUD
+from .paths import DRIVER_PKG
+from .paths import LIB
+from .paths import VBIN
+from .paths import VENV
 
 APT_LIST = DEVCLOUD / "apt-packages.txt"
 CONSTRAINTS = DEVCLOUD / "constraints.txt"

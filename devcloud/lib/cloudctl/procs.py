@@ -6,7 +6,10 @@ import socket
 import subprocess
 import time
 
-from .paths import LOGS, PIDS, STATE, log_of
+from .paths import LOGS
+from .paths import PIDS
+from .paths import STATE
+from .paths import log_of
 
 # every process we start (and its children) carries this in its environment, so `down`
 # finds leftovers even without pid files
@@ -102,19 +105,21 @@ def group_members(leader):
 
 
 def stop_pids(leaders, timeout=15.0):
-    """SIGTERM each session, wait, then SIGKILL whatever is left. Returns killed-hard count."""
+    """SIGTERM each session, wait, then SIGKILL whatever is left. Returns the leaders that
+    needed SIGKILL."""
     leaders = [p for p in leaders if p]
     for pid in leaders:
         kill_group(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not any(group_members(p) for p in leaders):
-            return 0
+        if not any(alive(p) or group_members(p) for p in leaders):
+            return []
         time.sleep(0.2)
-    hard = 0
+    hard = []
     for pid in leaders:
-        for member in group_members(pid):
-            hard += 1
+        for member in set(group_members(pid)) | ({pid} if alive(pid) else set()):
+            if pid not in hard:
+                hard.append(pid)
             try:
                 os.kill(member, signal.SIGKILL)
             except ProcessLookupError:

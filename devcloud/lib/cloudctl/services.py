@@ -1,9 +1,12 @@
 """The service table: how each process of the dev cloud is started and where it listens."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from .configs import COMPUTE_HOSTS
-from .paths import ETC, STATE, VBIN
+from .paths import ETC
+from .paths import STATE
+from .paths import VBIN
 
 
 @dataclass
@@ -11,7 +14,7 @@ class Service:
     name: str
     argv: list
     port: int = None          # 127.0.0.1 port it must open (None: RPC-only worker)
-    stage: int = 2            # 0 infra, 1 keystone, 2 everything else, 3 after placement answers
+    stage: int = 2            # 0 infra, 1 keystone+placement, 2 the rest, 3 once placement answers
     env: dict = field(default_factory=dict)
 
 
@@ -19,11 +22,13 @@ def _uwsgi(name, port, module, threads=1, env=None, pyargv=None):
     argv = [str(VBIN / "uwsgi"), "--http-socket", f"127.0.0.1:{port}", "--module", module,
             "--master", "--processes", "1", "--threads", str(threads), "--enable-threads",
             "--lazy-apps", "--need-app", "--die-on-term", "--buffer-size", "65535",
+            "--worker-reload-mercy", "3", "--reload-mercy", "3",
             "--add-header", "Connection: close", "--procname-prefix", f"{name} ",
             "--disable-logging", "--log-4xx", "--log-5xx", "--home", str(VBIN.parent)]
     if pyargv:
         argv += ["--pyargv", pyargv]
-    return Service(name, argv, port, 1 if name == "keystone" else 2, env or {})
+    # keystone and placement first: the computes need placement the moment they start
+    return Service(name, argv, port, 1 if name in ("keystone", "placement") else 2, env or {})
 
 
 def _conf(svc, *files):
