@@ -11,6 +11,7 @@ from django.utils.translation import ngettext_lazy
 from horizon import tables
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
 
 ACTIVE = "active"
 SHUTOFF = "shutoff"
@@ -21,7 +22,7 @@ def _idle(datum, *statuses):
     return datum is None or (datum.status in statuses and not datum.task_state)
 
 
-class _DesktopBatch(tables.BatchAction):
+class _DesktopBatch(tables.BatchAction, PolicyOncePerRequest):
     """A batch action calling one api.nova function per selected desktop."""
 
     api_call = None  # name of the api.nova function
@@ -111,7 +112,7 @@ class UnshelveDesktop(_DesktopBatch):
         return _idle(datum, *SHELVED)
 
 
-class DeleteDesktop(tables.DeleteAction):
+class DeleteDesktop(tables.DeleteAction, PolicyOncePerRequest):
     name = "delete"
     policy_rules = (("compute", "os_compute_api:servers:delete"),)
     help_text = _("The desktop and everything on its local disk are deleted. "
@@ -133,7 +134,7 @@ class DeleteDesktop(tables.DeleteAction):
         api.nova.desktop_delete(request, obj_id)
 
 
-class _DesktopModal(tables.LinkAction):
+class _DesktopModal(tables.LinkAction, PolicyOncePerRequest):
     classes = ("ajax-modal",)
 
     def get_link_url(self, datum):
@@ -159,7 +160,7 @@ class RenameDesktop(_DesktopModal):
     policy_rules = (("compute", "os_compute_api:servers:update"),)
 
 
-class OpenConsole(tables.LinkAction):
+class OpenConsole(tables.LinkAction, PolicyOncePerRequest):
     name = "console"
     verbose_name = _("Open Console")
     icon = "desktop"

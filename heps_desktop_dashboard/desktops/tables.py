@@ -11,6 +11,7 @@ from openstack_dashboard.dashboards.project.instances import tables as instance_
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.desktops import actions
 from heps_desktop_dashboard.desktops import rows
+from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
 
 # The words a scientist needs where a desktop differs from a plain instance (a shelved
 # desktop has given its GPU back), then Horizon's own words for every other nova state.
@@ -58,7 +59,7 @@ class UpdateRow(tables.Row):
         return rows.DesktopRow(api.nova.desktop_get(request, desktop_id))
 
 
-class LaunchDesktop(tables.LinkAction):
+class LaunchDesktop(tables.LinkAction, PolicyOncePerRequest):
     name = "launch"
     verbose_name = _("Launch Desktop")
     url = "horizon:project:desktops:launch"

@@ -202,3 +202,42 @@ class DesktopListApiTests(test.TestCase):
         client.servers.list.side_effect = nova_exc.BadRequest(400, "marker [x] not found")
         with self.assertRaises(api.nova.InvalidMarker):
             api.nova.desktop_list_paged(self.request, marker="x")
+
+
+class PolicyOncePerPageTests(test.TestCase):
+    """Policy is decided once per request and rule, not per row and action."""
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+
+    @test.create_mocks({api.nova: ["desktop_list_paged"], api.glance: ["images_by_id"]})
+    def test_policy_checks_do_not_grow_with_rows(self):
+        counts = {}
+        for count in (1, 20, 200):
+            policy = mock.Mock(return_value=True)
+            self.mock_desktop_list_paged.return_value = (data.servers(count), False, False)
+            self.mock_images_by_id.return_value = {}
+            with self.settings(POLICY_CHECK_FUNCTION=policy):
+                res = self.client.get(INDEX_URL)
+            self.assertEqual(res.status_code, 200)
+            counts[count] = policy.call_count
+        self.assertEqual(counts[1], counts[200], counts)
+        self.assertGreater(counts[1], 0)
+
+    @test.create_mocks({api.nova: ["desktop_list_paged"], api.glance: ["images_by_id"]})
+    def test_denied_policy_hides_actions(self):
+        server = data.server()
+        self.mock_desktop_list_paged.return_value = ([server], False, False)
+        self.mock_images_by_id.return_value = {}
+        denied = {"os_compute_api:servers:stop", "os_compute_api:servers:create"}
+
+        def policy(rules, request, target=None):
+            return not any(rule in denied for _scope, rule in rules)
+
+        with self.settings(POLICY_CHECK_FUNCTION=policy):
+            res = self.client.get(INDEX_URL)
+        self.assertEqual(res.status_code, 200)
+        self.assertContains(res, f"desktops__shelve__{server.id}")
+        self.assertNotContains(res, f"desktops__stop__{server.id}")
+        self.assertNotContains(res, "desktops__action_launch")

@@ -1,0 +1,30 @@
+"""Decide each policy rule once per request, not once per row and action.
+
+Horizon asks oslo.policy for every action of every row (about 32 checks a row on the
+Instances page). The plugin's actions all use the same target, the user's own project
+(Horizon fills it in from the request), so the answer cannot differ between rows: it is
+computed on first use and remembered on the request.
+"""
+
+from horizon.tables import actions as horizon_actions
+from horizon.utils import settings as horizon_settings
+
+_CACHE_ATTR = "_heps_policy_decisions"
+
+
+def check_once(request, rules):
+    decided = request.__dict__.setdefault(_CACHE_ATTR, {})
+    key = tuple(rules)
+    if key not in decided:
+        policy_check = horizon_settings.import_setting("POLICY_CHECK_FUNCTION")
+        decided[key] = bool(policy_check(rules, request, {})) if policy_check else True
+    return decided[key]
+
+
+class PolicyOncePerRequest(horizon_actions.BaseAction):
+    """Mix in AFTER the Horizon action class, so BatchAction's own checks still run."""
+
+    def _allowed(self, request, datum):
+        if self.policy_rules and not check_once(request, self.policy_rules):
+            return False
+        return self.allowed(request, datum)
