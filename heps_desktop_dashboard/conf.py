@@ -20,6 +20,13 @@ DEFAULTS = {
     "security_group": "heps-desktop",
     # Preferred console: "AUTO" follows Horizon's CONSOLE_TYPE.
     "console_type": "AUTO",
+    # Default display quality of in-browser consoles until a user picks another one:
+    # "best" (noVNC quality 9, no compression), "balanced" or "low" (low bandwidth).
+    "console_quality": "best",
+    # SPICE proxy for native clients (e.g. Kerbside) that accepts nova's spice-direct
+    # console tokens (compute microversion 2.99): {"host": ..., "port": ..., "tls_port": ...,
+    # optional "ca" (PEM) and "host_subject"}. None hides the ".vv" download.
+    "spice_direct_proxy": None,
     # Read-only application credential (id, secret) used to read GPU capacity from
     # placement for non-admin users; None hides capacity numbers.
     "capacity_credential": None,

@@ -239,3 +239,30 @@ def action_list(request, desktop_id):
     client = client_for(request, "server_tags")
     actions = client.instance_action.list(desktop_id)
     return sorted(actions, key=lambda a: getattr(a, "start_time", "") or "", reverse=True)
+
+
+def spice_direct_console_url(request, desktop_id):
+    """URL of a native SPICE console (``spice-direct``, compute microversion 2.99).
+
+    ``POST /servers/{id}/remote-consoles`` answers ``{"remote_console": {"protocol":
+    "spice", "type": "spice-direct", "url": "<spice_direct_proxy_base_url>?token=..."}}``;
+    the token is what a native SPICE proxy (e.g. Kerbside) resolves through
+    ``os-console-auth-tokens``. The caller must have verified the desktop (desktop_get).
+    The request and response are kept out of keystoneauth's HTTP debug log: the URL is a
+    credential.
+    """
+    version = get_microversion(request, "spice_direct", raw=True).get_string()
+    session_client = _nova.novaclient(request).client
+    headers = {
+        "X-OpenStack-Nova-API-Version": version,
+        "OpenStack-API-Version": f"compute {version}",
+        "Accept": "application/json",
+    }
+    path = f"/servers/{desktop_id}/remote-consoles"
+    body = {"remote_console": {"protocol": "spice", "type": "spice-direct"}}
+    response = adapter.Adapter.request(session_client, path, "POST", headers=headers,
+                                       json=body, raise_exc=False, log=False)
+    content = response.json() if response.content else None
+    if response.status_code >= 400:
+        raise nova_exceptions.from_response(response, content, path, "POST")
+    return content["remote_console"]["url"]

@@ -1,34 +1,265 @@
-"""In-browser consoles: Horizon's own console resolution (CONSOLE_TYPE), on demand."""
+"""In-browser consoles: Horizon's own console resolution (CONSOLE_TYPE), on demand.
 
+The Console tab is rendered lazily and never cached (console URLs carry a token valid
+for minutes); nothing here logs a console URL.
+
+Display quality: Debian's noVNC (1.3, ``vnc.html``, which nova's ``vnc_auto.html`` is
+a link to) reads ``quality`` (JPEG 0-9) and ``compression`` (zlib 0-9) from the query
+string, so the chosen level is added to the URL nova returns. ``vnc_lite.html`` and
+spice-html5 (0.3) read no quality settings: spice-html5 never asks the server for a
+preferred image compression, which stays nova's ``[spice] image_compression``.
+"""
+
+import collections
+import hashlib
 import logging
+import re
+from urllib import parse
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from openstack_dashboard.dashboards.project.instances import console as horizon_console
 
+from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 
 LOG = logging.getLogger(__name__)
 
+TAB_PARAM = "desktop_details__console"
+PROTOCOL_PARAM = "console"
+
+Quality = collections.namedtuple("Quality", "label vnc_params")
+
+# noVNC query parameters of each level (noVNC's own default is quality 6, compression 2).
+QUALITY_LEVELS = collections.OrderedDict([
+    ("best", Quality(_("Best"), {"quality": "9", "compression": "0"})),
+    ("balanced", Quality(_("Balanced"), {"quality": "6", "compression": "2"})),
+    ("low", Quality(_("Low bandwidth"), {"quality": "2", "compression": "9"})),
+])
+DEFAULT_QUALITY = "best"
+
+# Protocols a user may switch between when the console type is AUTO.
+PROTOCOLS = collections.OrderedDict([
+    ("VNC", _("VNC")),
+    ("SPICE", _("SPICE")),
+])
+AUTO = "AUTO"
+
+# noVNC's full client (vnc.html; Debian's vnc_auto.html links to it) connects only when
+# asked and does not scale by itself; its parameters are ignored by vnc_lite.html.
+NOVNC_PARAMS = {"autoconnect": "true", "resize": "scale"}
+NOVNC_LITE_PARAMS = {"scale": "true"}
+
 
 def console_type():
     preferred = conf.get("console_type")
-    if preferred and preferred != "AUTO":
+    if preferred and preferred != AUTO:
         return preferred
-    return getattr(settings, "CONSOLE_TYPE", "AUTO") or "AUTO"
+    return getattr(settings, "CONSOLE_TYPE", AUTO) or AUTO
+
+
+def default_quality():
+    level = conf.get("console_quality")
+    return level if level in QUALITY_LEVELS else DEFAULT_QUALITY
+
+
+def preference_cookie(request):
+    """Name of the cookie holding the user's console choice: one per user on a browser
+    (a hash of the keystone user id, which may contain characters cookies do not allow)."""
+    user_id = str(getattr(request.user, "id", "") or "")
+    return "heps_console_" + hashlib.sha256(user_id.encode()).hexdigest()[:16]
+
+
+def preferences(request):
+    """(quality, protocol) chosen by this user, else the deployment's defaults.
+
+    The cookie holds ``<quality>:<protocol>``; anything unexpected is ignored.
+    """
+    quality, protocol = default_quality(), AUTO
+    raw = request.COOKIES.get(preference_cookie(request), "")
+    parts = raw.split(":")
+    if parts and parts[0] in QUALITY_LEVELS:
+        quality = parts[0]
+    if len(parts) > 1 and parts[1] in PROTOCOLS:
+        protocol = parts[1]
+    return quality, protocol
+
+
+def novnc_client(url):
+    """"lite" for noVNC's vnc_lite.html, "full" for vnc.html / vnc_auto.html."""
+    page = parse.urlsplit(url).path.rsplit("/", 1)[-1]
+    return "lite" if page.startswith("vnc_lite") else "full"
+
+
+def with_params(url, params):
+    """``url`` with ``params`` set in its query string (replacing the same keys)."""
+    parts = parse.urlsplit(url)
+    query = [(k, v) for k, v in parse.parse_qsl(parts.query, keep_blank_values=True)
+             if k not in params]
+    query.extend(params.items())
+    return parse.urlunsplit(parts._replace(query=parse.urlencode(query)))
+
+
+def quality_supported(con_type, url):
+    return con_type == "VNC" and novnc_client(url) == "full"
+
+
+def console_url_for(con_type, url, quality):
+    """The URL the browser opens: nova's URL plus the client's display settings."""
+    if con_type != "VNC":
+        return url
+    if novnc_client(url) == "lite":
+        return with_params(url, NOVNC_LITE_PARAMS)
+    params = dict(NOVNC_PARAMS)
+    params.update(QUALITY_LEVELS[quality].vnc_params)
+    return with_params(url, params)
+
+
+def spice_direct_proxy():
+    """The configured SPICE proxy for native clients, or None when there is none (or it
+    lacks a host, or both port and tls_port)."""
+    proxy = conf.get("spice_direct_proxy")
+    if not proxy:
+        return None
+    if not (isinstance(proxy, dict) and proxy.get("host")
+            and (proxy.get("port") or proxy.get("tls_port"))):
+        LOG.warning("HEPS_DESKTOPS['spice_direct_proxy'] needs a host and a port or "
+                    "tls_port; the native SPICE console (.vv) is not offered")
+        return None
+    return proxy
+
+
+def spice_direct_available(request):
+    """A native-client (.vv) console can be offered: the deployment names a SPICE proxy
+    for native clients and nova speaks spice-direct (microversion 2.99)."""
+    if not spice_direct_proxy():
+        return False
+    try:
+        return api.nova.supports(request, "spice_direct")
+    except Exception:
+        exceptions.handle(request, ignore=True)
+        return False
+
+
+def _get_console(request, con_type, desktop):
+    try:
+        return horizon_console.get_console(request, con_type, desktop.server)
+    except exceptions.NotAvailable:
+        return None, None
 
 
 def console_context(request, desktop):
     """Template context of the Console tab. The URL is never logged or cached."""
-    context = {"desktop": desktop, "console_url": None, "console_type": None, "reason": None}
+    quality, protocol = preferences(request)
+    requested = request.GET.get(PROTOCOL_PARAM)
+    if requested in PROTOCOLS:
+        protocol = requested
+    configured = console_type()
+    detail_url = reverse("horizon:project:desktops:detail", args=[desktop.id])
+    context = {
+        "desktop": desktop,
+        "console_url": None,
+        "console_type": None,
+        "reason": None,
+        "notice": None,
+        "quality": quality,
+        "protocol_choice": protocol if configured == AUTO else AUTO,
+        "quality_levels": [(key, level.label) for key, level in QUALITY_LEVELS.items()],
+        "quality_supported": False,
+        "protocols": [],
+        "preference_cookie": preference_cookie(request),
+        "reload_url": f"{detail_url}?tab={TAB_PARAM}",
+        "vv_url": None,
+    }
     if desktop.status != "active" or desktop.task_state:
         context["reason"] = _("The desktop is not running: start it to open its console.")
         return context
-    try:
-        context["console_type"], context["console_url"] = horizon_console.get_console(
-            request, console_type(), desktop.server)
-    except exceptions.NotAvailable:
+
+    con_type = url = None
+    if configured == AUTO and protocol in PROTOCOLS:
+        con_type, url = _get_console(request, protocol, desktop)
+        if not url:
+            context["notice"] = _("The %(protocol)s console is not available for this "
+                                  "desktop; showing the default console instead.") % {
+                "protocol": PROTOCOLS[protocol]}
+    if not url:
+        con_type, url = _get_console(request, configured, desktop)
+    if not url:
+        context["notice"] = None
         context["reason"] = _("No console is available for this desktop right now; the "
                               "console service may be off. Try again in a minute.")
+        return context
+
+    context.update({
+        "console_type": con_type,
+        "console_url": console_url_for(con_type, url, quality),
+        "quality_supported": quality_supported(con_type, url),
+    })
+    if configured == AUTO:
+        context["protocols"] = [
+            {"key": key, "label": label, "active": key == con_type,
+             "url": f"{detail_url}?tab={TAB_PARAM}&{PROTOCOL_PARAM}={key}"}
+            for key, label in PROTOCOLS.items()]
+    if spice_direct_available(request):
+        context["vv_url"] = reverse("horizon:project:desktops:console_vv", args=[desktop.id])
     return context
+
+
+# --- native SPICE clients (virt-viewer .vv files) ----------------------------------
+
+_UNSAFE_LINE = re.compile(r"[\x00-\x1f\x7f]+")
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class NoConsoleToken(Exception):
+    """nova's spice-direct URL carries no token."""
+
+
+def _vv_value(value):
+    """One line of an ini value: control characters (newlines) cannot inject keys."""
+    return _UNSAFE_LINE.sub(" ", str(value)).strip()
+
+
+def vv_filename(desktop):
+    name = _UNSAFE_FILENAME.sub("-", desktop.name).strip("-.")[:64]
+    return f"{name or 'desktop'}.vv"
+
+
+def virt_viewer_file(desktop, console_url, proxy):
+    """A virt-viewer connection file for nova's spice-direct console ``console_url``.
+
+    The client connects to the deployment's SPICE proxy (``proxy``: host, port and/or
+    tls_port, optional ca and host_subject) and gives nova's console token as the SPICE
+    password; the proxy resolves the token to the hypervisor through nova.
+    """
+    token = (parse.parse_qs(parse.urlsplit(console_url).query).get("token") or [""])[0]
+    if not token:
+        raise NoConsoleToken()
+    lines = [
+        "[virt-viewer]",
+        "type=spice",
+        f"host={_vv_value(proxy['host'])}",
+    ]
+    if proxy.get("port"):
+        lines.append(f"port={int(proxy['port'])}")
+    if proxy.get("tls_port"):
+        lines.append(f"tls-port={int(proxy['tls_port'])}")
+    lines.append(f"password={_vv_value(token)}")
+    if proxy.get("ca"):
+        # virt-viewer reads the PEM on one line with escaped newlines.
+        ca = str(proxy["ca"]).strip().replace("\r", "").replace("\n", "\\n")
+        lines.append(f"ca={ca}")
+    if proxy.get("host_subject"):
+        lines.append(f"host-subject={_vv_value(proxy['host_subject'])}")
+    lines.extend([
+        f"title={_vv_value(desktop.name)} - %d",
+        "delete-this-file=1",
+        "fullscreen=0",
+        "toggle-fullscreen=shift+f11",
+        "release-cursor=shift+f12",
+        "secure-attention=ctrl+alt+end",
+        "",
+    ])
+    return "\n".join(lines)

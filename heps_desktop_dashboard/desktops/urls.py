@@ -1,5 +1,6 @@
 from django.urls import re_path
 
+from heps_desktop_dashboard.desktops import console_views
 from heps_desktop_dashboard.desktops import views
 
 DESKTOP = r"^(?P<desktop_id>[0-9a-fA-F-]{36})/"
@@ -10,4 +11,6 @@ urlpatterns = [
     re_path(DESKTOP + r"$", views.DetailView.as_view(), name="detail"),
     re_path(DESKTOP + r"extend/$", views.ExtendView.as_view(), name="extend"),
     re_path(DESKTOP + r"rename/$", views.RenameView.as_view(), name="rename"),
+    re_path(DESKTOP + r"console\.vv$", console_views.SpiceDirectView.as_view(),
+            name="console_vv"),
 ]

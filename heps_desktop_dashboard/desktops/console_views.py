@@ -1,0 +1,50 @@
+"""Console downloads: a virt-viewer (.vv) file for native SPICE clients (spice-direct)."""
+
+from django import http
+from django import shortcuts
+from django.contrib import messages
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+from django.views.decorators.cache import never_cache
+from horizon import exceptions
+
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard.desktops import console
+from heps_desktop_dashboard.desktops import rows as desktop_rows
+
+
+@method_decorator(never_cache, name="dispatch")
+class SpiceDirectView(generic.View):
+    """``GET <desktop>/console.vv``: a fresh spice-direct console as a .vv file.
+
+    The file holds a console token: it is never cached (``no-store``) and never logged.
+    Errors go back to the desktop's page with a message, never a 500.
+    """
+
+    def get(self, request, desktop_id):
+        detail_url = reverse("horizon:project:desktops:detail", args=[desktop_id])
+        proxy = console.spice_direct_proxy()
+        if not proxy or not console.spice_direct_available(request):
+            raise http.Http404(_("No native SPICE console is offered here."))
+        try:
+            desktop = desktop_rows.DesktopRow(api.nova.desktop_get(request, desktop_id))
+        except Exception:
+            exceptions.handle(request, _('Unable to retrieve desktop "%s".') % desktop_id,
+                              redirect=reverse("horizon:project:desktops:index"))
+        if desktop.status != "active" or desktop.task_state:
+            messages.error(request,
+                           _("The desktop is not running: start it to open its console."))
+            return shortcuts.redirect(detail_url)
+        try:
+            url = api.nova.spice_direct_console_url(request, desktop.id)
+            body = console.virt_viewer_file(desktop, url, proxy)
+        except Exception:
+            exceptions.handle(request, _("Unable to open a native SPICE console for this "
+                                         "desktop."), redirect=detail_url)
+        response = http.HttpResponse(body, content_type="application/x-virt-viewer")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{console.vv_filename(desktop)}"')
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

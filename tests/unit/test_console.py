@@ -1,0 +1,529 @@
+"""The desktop Console tab and the native SPICE (.vv) download.
+
+nova is mocked at the api layer: the plugin's api.nova functions and the per-protocol
+console calls of Horizon's console resolution (``console.CONSOLES``), so Horizon's own
+get_console() logic (AUTO order, NotAvailable) really runs.
+"""
+
+import logging
+from unittest import mock
+
+from django.core.cache import cache
+from django.test.utils import override_settings
+from django.urls import reverse
+from novaclient import exceptions as nova_exc
+from openstack_dashboard.dashboards.project.instances import console as horizon_console
+from openstack_dashboard.test import helpers as test
+
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard.desktops import console
+from heps_desktop_dashboard.desktops import rows
+from test_data import desktops_data as data
+
+SERVER_ID = "0d4e5a8c-6a0b-4c1e-9f3e-2b7c1d9e8f01"
+DETAIL_URL = reverse("horizon:project:desktops:detail", args=[SERVER_ID])
+TAB_URL = DETAIL_URL + "?tab=desktop_details__console"
+VV_URL = reverse("horizon:project:desktops:console_vv", args=[SERVER_ID])
+AJAX = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+
+VNC_TOKEN = "vnc-secret-token-7f3a"
+SPICE_TOKEN = "spice-secret-token-91c2"
+DIRECT_TOKEN = "direct-secret-token-5be0"
+VNC_URL = f"http://127.0.0.1:6080/vnc_auto.html?path=%3Ftoken%3D{VNC_TOKEN}"
+VNC_LITE_URL = f"http://127.0.0.1:6080/vnc_lite.html?path=%3Ftoken%3D{VNC_TOKEN}"
+SPICE_URL = f"http://127.0.0.1:6082/spice_auto.html?token={SPICE_TOKEN}"
+DIRECT_URL = f"http://127.0.0.1:13002/nova?token={DIRECT_TOKEN}"
+PROXY = {"host": "spice.heps.example", "port": 5900, "tls_port": 5901}
+
+BASE_SETTINGS = {"default_lifetime_hours": 24, "max_lifetime_hours": 168,
+                 "security_group": "heps-desktop"}
+
+
+def _heps(**overrides):
+    return {**BASE_SETTINGS, **overrides}
+
+
+class _Console:
+    def __init__(self, url):
+        self.url = url
+
+
+def _consoles(vnc=VNC_URL, spice=SPICE_URL):
+    """Replacements for Horizon's per-protocol console calls: a URL, or an error."""
+
+    def call(result):
+        fake = mock.Mock(name="console call")
+        if isinstance(result, Exception):
+            fake.side_effect = result
+        else:
+            fake.return_value = _Console(result)
+        return fake
+
+    unavailable = nova_exc.BadRequest(400, "Unavailable console type")
+    return {"VNC": call(vnc), "SPICE": call(spice), "RDP": call(unavailable),
+            "SERIAL": call(unavailable), "MKS": call(unavailable)}
+
+
+def _desktop(status="ACTIVE", task_state=None, name="alice-desktop"):
+    return rows.DesktopRow(data.server(server_id=SERVER_ID, status=status,
+                                       task_state=task_state, name=name))
+
+
+class QualityParamTests(test.TestCase):
+    """Building the URL the browser opens from the one nova returns."""
+
+    def test_best_quality_is_the_default_for_novnc(self):
+        url = console.console_url_for("VNC", VNC_URL, console.default_quality())
+        self.assertIn("quality=9", url)
+        self.assertIn("compression=0", url)
+        self.assertIn("autoconnect=true", url)
+        self.assertIn("resize=scale", url)
+        # nova's token path survives untouched.
+        self.assertIn(f"path=%3Ftoken%3D{VNC_TOKEN}", url)
+        self.assertTrue(url.startswith("http://127.0.0.1:6080/vnc_auto.html?"))
+
+    def test_each_level_sets_novnc_quality_and_compression(self):
+        expected = {"best": ("9", "0"), "balanced": ("6", "2"), "low": ("2", "9")}
+        for level, (quality, compression) in expected.items():
+            url = console.console_url_for("VNC", VNC_URL, level)
+            self.assertIn(f"quality={quality}", url, level)
+            self.assertIn(f"compression={compression}", url, level)
+            self.assertEqual(url.count("quality="), 1)
+
+    def test_params_already_in_the_url_are_replaced_not_duplicated(self):
+        url = console.with_params(VNC_URL + "&quality=1&title=d%28x%29#frag",
+                                  {"quality": "9"})
+        self.assertEqual(url.count("quality="), 1)
+        self.assertIn("quality=9", url)
+        self.assertIn("title=d%28x%29", url)
+        self.assertTrue(url.endswith("#frag"))
+
+    def test_horizon_title_suffix_is_kept(self):
+        # Horizon appends "&title=<name>(<id>)" to nova's URL.
+        url = console.console_url_for("VNC", VNC_URL + f"&title=alice%28{SERVER_ID}%29",
+                                      "best")
+        self.assertIn(f"title=alice%28{SERVER_ID}%29", url)
+
+    def test_vnc_lite_gets_scaling_only_and_no_quality_choice(self):
+        url = console.console_url_for("VNC", VNC_LITE_URL, "best")
+        self.assertIn("scale=true", url)
+        self.assertNotIn("quality=", url)
+        self.assertFalse(console.quality_supported("VNC", VNC_LITE_URL))
+        self.assertTrue(console.quality_supported("VNC", VNC_URL))
+        self.assertTrue(console.quality_supported(
+            "VNC", "https://console.example/vnc.html?path=%3Ftoken%3Dx"))
+
+    def test_spice_html5_url_is_unchanged_and_has_no_quality_choice(self):
+        self.assertEqual(console.console_url_for("SPICE", SPICE_URL, "low"), SPICE_URL)
+        self.assertFalse(console.quality_supported("SPICE", SPICE_URL))
+
+    @override_settings(HEPS_DESKTOPS=_heps(console_quality="balanced"))
+    def test_server_side_default_quality_from_settings(self):
+        self.assertEqual(console.default_quality(), "balanced")
+
+    @override_settings(HEPS_DESKTOPS=_heps(console_quality="ultra"))
+    def test_unknown_default_quality_falls_back_to_best(self):
+        self.assertEqual(console.default_quality(), "best")
+
+
+class PreferenceTests(test.TestCase):
+    def _request(self, cookie=None, user_id="user-1"):
+        request = self.factory.get("/")
+        request.user = mock.Mock(id=user_id)
+        if cookie is not None:
+            request.COOKIES[console.preference_cookie(request)] = cookie
+        return request
+
+    def test_cookie_name_is_per_user_and_cookie_safe(self):
+        a = console.preference_cookie(self._request(user_id="user-1"))
+        b = console.preference_cookie(self._request(user_id="user-2"))
+        self.assertNotEqual(a, b)
+        self.assertRegex(a, r"^heps_console_[0-9a-f]{16}$")
+        self.assertRegex(console.preference_cookie(self._request(user_id="cn=ä; x")),
+                         r"^heps_console_[0-9a-f]{16}$")
+
+    def test_defaults_without_cookie(self):
+        self.assertEqual(console.preferences(self._request()), ("best", "AUTO"))
+
+    def test_cookie_quality_and_protocol(self):
+        self.assertEqual(console.preferences(self._request("low:SPICE")), ("low", "SPICE"))
+        self.assertEqual(console.preferences(self._request("balanced")), ("balanced", "AUTO"))
+
+    def test_garbage_cookie_is_ignored(self):
+        for junk in ("", "<script>", "best:RDP", "x:y:z", ":"):
+            quality, protocol = console.preferences(self._request(junk))
+            self.assertIn(quality, console.QUALITY_LEVELS)
+            self.assertIn(protocol, ("AUTO", "VNC", "SPICE"))
+        self.assertEqual(console.preferences(self._request("best:RDP")), ("best", "AUTO"))
+
+    def test_another_users_cookie_does_not_apply(self):
+        request = self._request(user_id="user-1")
+        request.COOKIES[console.preference_cookie(self._request(user_id="user-2"))] = "low"
+        self.assertEqual(console.preferences(request), ("best", "AUTO"))
+
+
+class VirtViewerFileTests(test.TestCase):
+    def test_file_content(self):
+        body = console.virt_viewer_file(_desktop(), DIRECT_URL, PROXY)
+        lines = body.splitlines()
+        self.assertEqual(lines[0], "[virt-viewer]")
+        self.assertIn("type=spice", lines)
+        self.assertIn("host=spice.heps.example", lines)
+        self.assertIn("port=5900", lines)
+        self.assertIn("tls-port=5901", lines)
+        self.assertIn(f"password={DIRECT_TOKEN}", lines)
+        self.assertIn("delete-this-file=1", lines)
+        self.assertIn("title=alice-desktop - %d", lines)
+
+    def test_tls_only_proxy_with_ca_and_subject(self):
+        proxy = {"host": "spice.heps.example", "tls_port": 443,
+                 "ca": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                 "host_subject": "C=CN, O=IHEP, CN=spice.heps.example"}
+        lines = console.virt_viewer_file(_desktop(), DIRECT_URL, proxy).splitlines()
+        self.assertNotIn("port=", "\n".join(lines).replace("tls-port=", ""))
+        self.assertIn("tls-port=443", lines)
+        self.assertIn("ca=-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----",
+                      lines)
+        self.assertIn("host-subject=C=CN, O=IHEP, CN=spice.heps.example", lines)
+
+    def test_desktop_name_cannot_inject_keys(self):
+        desktop = _desktop(name="evil\nhost=attacker.example\r\npassword=x")
+        lines = console.virt_viewer_file(desktop, DIRECT_URL, PROXY).splitlines()
+        self.assertEqual([line for line in lines if line.startswith("host=")],
+                         ["host=spice.heps.example"])
+        self.assertEqual([line for line in lines if line.startswith("password=")],
+                         [f"password={DIRECT_TOKEN}"])
+
+    def test_url_without_token_is_refused(self):
+        with self.assertRaises(console.NoConsoleToken):
+            console.virt_viewer_file(_desktop(), "http://127.0.0.1:13002/nova", PROXY)
+
+    def test_filename_is_safe(self):
+        self.assertEqual(console.vv_filename(_desktop(name='a"b/../c d')), "a-b-..-c-d.vv")
+        self.assertEqual(console.vv_filename(_desktop(name="数据")), "desktop.vv")
+
+    @override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy={"host": "x"}))
+    def test_proxy_without_port_is_not_used(self):
+        with self.assertLogs("heps_desktop_dashboard.desktops.console", "WARNING"):
+            self.assertIsNone(console.spice_direct_proxy())
+
+
+class ConsoleTabTests(test.TestCase):
+    """GET <detail>?tab=desktop_details__console, as Horizon's lazy tab loading does."""
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+
+    def _get(self, server=None, url=TAB_URL, consoles=None, **extra):
+        self.mock_desktop_get.return_value = server or data.server(server_id=SERVER_ID)
+        self.mock_images_by_id.return_value = {data.IMAGE_IMAGING: data.image()}
+        self.consoles = consoles or _consoles()
+        with mock.patch.dict(horizon_console.CONSOLES, self.consoles):
+            return self.client.get(url, **{**AJAX, **extra})
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_running_desktop_embeds_novnc_at_best_quality(self):
+        res = self._get()
+        self.assertEqual(res.status_code, 200)
+        self.assertTemplateUsed(res, "heps_desktops/desktops/_detail_console.html")
+        self.assertEqual(res.context["console_type"], "VNC")
+        html = res.content.decode()
+        self.assertIn('class="heps-console-frame"', html)
+        self.assertIn("quality=9&amp;compression=0", html)
+        self.assertIn("autoconnect=true", html)
+        self.assertIn("Full screen", html)
+        self.assertIn("Open in new tab", html)
+        self.assertIn('target="_blank"', html)
+        # quality selector with the three levels, "best" selected
+        self.assertIn('<option value="best" selected>Best</option>', html)
+        self.assertIn("Balanced", html)
+        self.assertIn("Low bandwidth", html)
+        # VNC / SPICE switch (console type AUTO), VNC active
+        self.assertIn("?tab=desktop_details__console&amp;console=SPICE", html)
+        self.assertEqual([p["key"] for p in res.context["protocols"] if p["active"]], ["VNC"])
+        self.assertNotIn("Download .vv", html)
+        self.consoles["VNC"].assert_called_once_with(test.IsHttpRequest(), SERVER_ID)
+        self.consoles["SPICE"].assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_tab_response_is_never_cached(self):
+        res = self._get()
+        cache_control = res["Cache-Control"]
+        for directive in ("no-store", "no-cache", "private", "max-age=0"):
+            self.assertIn(directive, cache_control)
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_full_page_with_console_tab_selected_is_never_cached(self):
+        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID)
+        self.mock_images_by_id.return_value = {}
+        with mock.patch.dict(horizon_console.CONSOLES, _consoles()):
+            res = self.client.get(TAB_URL)
+        self.assertTemplateUsed(res, "heps_desktops/desktops/detail.html")
+        self.assertTemplateUsed(res, "heps_desktops/desktops/_detail_console.html")
+        self.assertIn("no-store", res["Cache-Control"])
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_quality_preference_cookie_is_applied(self):
+        self.client.cookies[console.preference_cookie(mock.Mock(user=self.user))] = "low:VNC"
+        res = self._get()
+        html = res.content.decode()
+        self.assertIn("quality=2&amp;compression=9", html)
+        self.assertIn('<option value="low" selected>', html)
+        self.assertEqual(res.context["protocol_choice"], "VNC")
+
+    @override_settings(HEPS_DESKTOPS=_heps(console_quality="balanced"))
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_settings_default_quality_without_cookie(self):
+        res = self._get()
+        self.assertIn("quality=6&amp;compression=2", res.content.decode())
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_spice_requested_embeds_spice_html5(self):
+        res = self._get(url=TAB_URL + "&console=SPICE")
+        self.assertEqual(res.context["console_type"], "SPICE")
+        html = res.content.decode()
+        self.assertIn("http://127.0.0.1:6082/spice_auto.html?token=", html)
+        self.assertNotIn("<select", html)
+        self.assertFalse(res.context["quality_supported"])
+        self.assertEqual([p["key"] for p in res.context["protocols"] if p["active"]],
+                         ["SPICE"])
+        self.consoles["VNC"].assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_spice_cookie_choice_is_used(self):
+        self.client.cookies[console.preference_cookie(mock.Mock(user=self.user))] = "best:SPICE"
+        res = self._get()
+        self.assertEqual(res.context["console_type"], "SPICE")
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_requested_protocol_unavailable_falls_back_with_a_notice(self):
+        consoles = _consoles(spice=nova_exc.BadRequest(400, "SPICE is disabled"))
+        res = self._get(url=TAB_URL + "&console=SPICE", consoles=consoles)
+        self.assertEqual(res.context["console_type"], "VNC")
+        self.assertContains(res, "The SPICE console is not available for this desktop; "
+                                 "showing the default console instead.")
+        self.assertIn("quality=9", res.context["console_url"])
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_unknown_protocol_parameter_is_ignored(self):
+        res = self._get(url=TAB_URL + "&console=%3Cscript%3E")
+        self.assertEqual(res.context["console_type"], "VNC")
+        self.assertNotContains(res, "<script>")
+
+    @override_settings(HEPS_DESKTOPS=_heps(console_type="SPICE"))
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_fixed_console_type_has_no_protocol_switch(self):
+        res = self._get(url=TAB_URL + "&console=VNC")
+        self.assertEqual(res.context["console_type"], "SPICE")
+        self.assertEqual(res.context["protocols"], [])
+        self.assertNotContains(res, "heps-console-protocol")
+        self.consoles["VNC"].assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_stopped_desktop_shows_a_message_and_asks_nova_nothing(self):
+        res = self._get(server=data.server(server_id=SERVER_ID, status="SHUTOFF"))
+        self.assertContains(res, "The desktop is not running: start it to open its console.")
+        self.assertNotContains(res, "<iframe")
+        for call in self.consoles.values():
+            call.assert_not_called()
+        self.mock_supports.assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_desktop_in_transition_shows_a_message(self):
+        res = self._get(server=data.server(server_id=SERVER_ID, task_state="rebooting"))
+        self.assertContains(res, "The desktop is not running")
+        self.consoles["VNC"].assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_console_service_off_shows_a_message(self):
+        off = nova_exc.BadRequest(400, "Unavailable console type vnc.")
+        res = self._get(consoles=_consoles(vnc=off, spice=off))
+        self.assertContains(res, "No console is available for this desktop right now; the "
+                                 "console service may be off.")
+        self.assertNotContains(res, "<iframe")
+        self.assertNotContains(res, "not available for this desktop; showing")
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_console_not_ready_conflict_shows_a_message(self):
+        not_ready = nova_exc.Conflict(409, "Instance not ready")
+        res = self._get(consoles=_consoles(vnc=not_ready, spice=not_ready))
+        self.assertContains(res, "No console is available for this desktop right now")
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_not_available_from_horizon_shows_a_message(self):
+        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID)
+        self.mock_images_by_id.return_value = {}
+        with mock.patch.object(horizon_console, "get_console",
+                               side_effect=console.exceptions.NotAvailable("x")):
+            res = self.client.get(TAB_URL, **AJAX)
+        self.assertContains(res, "No console is available for this desktop right now")
+
+    @override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy=PROXY))
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_spice_direct_offered_when_nova_and_proxy_allow(self):
+        self.mock_supports.return_value = True
+        res = self._get()
+        self.assertContains(res, "Download .vv (native SPICE client)")
+        self.assertContains(res, f'href="{VV_URL}"')
+        self.mock_supports.assert_called_once_with(test.IsHttpRequest(), "spice_direct")
+
+    @override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy=PROXY))
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_spice_direct_hidden_when_nova_is_older_than_2_99(self):
+        self.mock_supports.return_value = False
+        res = self._get()
+        self.assertNotContains(res, "Download .vv")
+
+    @override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy=PROXY))
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_spice_direct_hidden_when_version_discovery_fails(self):
+        self.mock_supports.side_effect = nova_exc.ClientException(503, "down")
+        res = self._get()
+        self.assertEqual(res.status_code, 200)
+        self.assertNotContains(res, "Download .vv")
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_spice_direct_hidden_without_a_configured_proxy(self):
+        res = self._get()
+        self.assertNotContains(res, "Download .vv")
+        self.mock_supports.assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_desktop_name_is_escaped(self):
+        res = self._get(server=data.server(server_id=SERVER_ID, name='<img src=x onerror=1>'))
+        self.assertNotContains(res, "<img src=x")
+        self.assertContains(res, "&lt;img src=x onerror=1&gt;")
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_console_url_is_never_logged(self):
+        records = []
+
+        class Keep(logging.Handler):
+            def emit(self, record):
+                records.append(record.getMessage())
+
+        handler = Keep(logging.DEBUG)
+        root = logging.getLogger()
+        old_level = root.level
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG)
+        try:
+            self._get()
+            off = nova_exc.BadRequest(400, "off")
+            self._get(consoles=_consoles(vnc=off, spice=off))
+        finally:
+            root.removeHandler(handler)
+            root.setLevel(old_level)
+        self.assertFalse([r for r in records if VNC_TOKEN in r or SPICE_TOKEN in r])
+
+
+@override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy=PROXY))
+class SpiceDirectDownloadTests(test.TestCase):
+    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
+    def test_vv_download(self):
+        self.mock_supports.return_value = True
+        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID,
+                                                         name="nano-ct")
+        self.mock_spice_direct_console_url.return_value = DIRECT_URL
+        res = self.client.get(VV_URL)
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res["Content-Type"], "application/x-virt-viewer")
+        self.assertIn("no-store", res["Cache-Control"])
+        self.assertEqual(res["Content-Disposition"], 'attachment; filename="nano-ct.vv"')
+        body = res.content.decode()
+        self.assertIn("[virt-viewer]\ntype=spice\nhost=spice.heps.example\n", body)
+        self.assertIn(f"password={DIRECT_TOKEN}\n", body)
+        self.assertIn("tls-port=5901\n", body)
+        self.mock_desktop_get.assert_called_once_with(test.IsHttpRequest(), SERVER_ID)
+        self.mock_spice_direct_console_url.assert_called_once_with(
+            test.IsHttpRequest(), SERVER_ID)
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
+    def test_stopped_desktop_goes_back_with_a_message(self):
+        self.mock_supports.return_value = True
+        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID,
+                                                         status="SHUTOFF")
+        res = self.client.get(VV_URL)
+        self.assertRedirectsNoFollow(res, DETAIL_URL)
+        self.assertMessageCount(error=1)
+        self.mock_spice_direct_console_url.assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
+    def test_nova_error_goes_back_with_a_message(self):
+        self.mock_supports.return_value = True
+        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID)
+        for error in (nova_exc.BadRequest(400, "Unavailable console type spice-direct."),
+                      nova_exc.Conflict(409, "not ready"),
+                      nova_exc.ClientException(500, "boom")):
+            self.mock_spice_direct_console_url.side_effect = error
+            res = self.client.get(VV_URL)
+            self.assertRedirectsNoFollow(res, DETAIL_URL)
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
+    def test_url_without_token_goes_back_with_a_message(self):
+        self.mock_supports.return_value = True
+        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID)
+        self.mock_spice_direct_console_url.return_value = "http://127.0.0.1:13002/nova"
+        res = self.client.get(VV_URL)
+        self.assertRedirectsNoFollow(res, DETAIL_URL)
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
+    def test_unknown_or_foreign_desktop_goes_to_the_list(self):
+        self.mock_supports.return_value = True
+        self.mock_desktop_get.side_effect = nova_exc.NotFound(404, "not a desktop")
+        res = self.client.get(VV_URL)
+        self.assertRedirectsNoFollow(res, reverse("horizon:project:desktops:index"))
+        self.mock_spice_direct_console_url.assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
+    def test_not_found_when_nova_is_older_than_2_99(self):
+        self.mock_supports.return_value = False
+        res = self.client.get(VV_URL)
+        self.assertEqual(res.status_code, 404)
+        self.mock_desktop_get.assert_not_called()
+
+    @override_settings(HEPS_DESKTOPS=_heps())
+    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
+    def test_not_found_without_a_configured_proxy(self):
+        res = self.client.get(VV_URL)
+        self.assertEqual(res.status_code, 404)
+        self.mock_supports.assert_not_called()
+        self.mock_desktop_get.assert_not_called()
+
+
+class SpiceDirectApiTests(test.TestCase):
+    """api.nova.spice_direct_console_url: raw 2.99 REST, kept out of the HTTP log."""
+
+    def _call(self, status=200, body=None):
+        response = mock.Mock(status_code=status, content=b"{}")
+        response.json.return_value = body if body is not None else {
+            "remote_console": {"protocol": "spice", "type": "spice-direct",
+                               "url": DIRECT_URL}}
+        response.headers = {}
+        request = self.factory.get("/")
+        with mock.patch.object(api.nova, "get_microversion",
+                               return_value=api.nova.api_versions.APIVersion("2.99")), \
+                mock.patch.object(api.nova._nova, "novaclient") as client, \
+                mock.patch.object(api.nova.adapter.Adapter, "request",
+                                  return_value=response) as raw:
+            try:
+                return api.nova.spice_direct_console_url(request, SERVER_ID), raw, client
+            except Exception as exc:
+                return exc, raw, client
+
+    def test_request_and_result(self):
+        url, raw, client = self._call()
+        self.assertEqual(url, DIRECT_URL)
+        args, kwargs = raw.call_args
+        self.assertEqual(args[1:], (f"/servers/{SERVER_ID}/remote-consoles", "POST"))
+        self.assertEqual(kwargs["json"], {"remote_console": {"protocol": "spice",
+                                                             "type": "spice-direct"}})
+        self.assertEqual(kwargs["headers"]["X-OpenStack-Nova-API-Version"], "2.99")
+        self.assertEqual(kwargs["headers"]["OpenStack-API-Version"], "compute 2.99")
+        self.assertIs(kwargs["log"], False)
+
+    def test_error_is_a_novaclient_exception(self):
+        error, _raw, _client = self._call(
+            400, {"badRequest": {"code": 400, "message": "Unavailable console type"}})
+        self.assertIsInstance(error, nova_exc.BadRequest)
