@@ -315,10 +315,13 @@ class DisplayManager:
         cmd = self._command(uuid, kind, number, port, name)
         LOG.info('Starting %s display :%d on 127.0.0.1:%d for %s',
                  kind, number, port, uuid)
-        with open(self._file(uuid, kind, 'log'), 'ab') as log:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True, close_fds=True)
+        try:
+            with open(self._file(uuid, kind, 'log'), 'ab') as log:
+                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                        stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True, close_fds=True)
+        except OSError as e:              # e.g. the X server is not installed
+            raise DisplayError('cannot run %s: %s' % (cmd[0], e)) from e
         with open(self._file(uuid, kind, 'pid'), 'w') as f:
             f.write('%d\n' % proc.pid)
         disp = Display(uuid, kind, slot, number, port, proc,

@@ -45,6 +45,17 @@ def test_free_slot_skips_ports_in_use(manager):
     assert m._free_slot('vnc') == 0
 
 
+def test_missing_x_server_is_a_display_error(tmp_path):
+    m = displays.DisplayManager(str(tmp_path), display_base=free_display_base(2),
+                                vnc_port_base=free_port_block(2),
+                                spice_port_base=free_port_block(2) + 300,
+                                max_displays=2, slots=2,
+                                xvnc='/nonexistent/Xvnc')
+    with pytest.raises(displays.DisplayError, match='cannot run'):
+        m.ensure('u-1', 'vnc', 'one')
+    assert m.running == {}
+
+
 def test_leftovers_from_a_previous_process_are_killed(manager):
     m = manager()
     # a process of "ours" (its cmdline mentions Xvnc) recorded in a pid file
