@@ -26,7 +26,7 @@ def devcloud_settings(settings, devcloud):
 
 def _login(client, devcloud, user):
     resp = client.post("/auth/login/", {
-        "region": devcloud.keystone_url, "domain": "Default",
+        "region": "default",  # openstack_auth: index into AVAILABLE_REGIONS or "default"
         "username": user, "password": devcloud.password(user)})
     assert resp.status_code == 302, resp.content.decode()[-2000:]
     assert "/auth/login" not in resp["Location"]
