@@ -176,7 +176,11 @@ def _up(pw, svcs, by_name, started, timings):
     pending = dict(health.CHECKS)
     last = {}
     deadline = time.monotonic() + 240
+    next_note = time.monotonic() + 20
     while pending and time.monotonic() < deadline:
+        if time.monotonic() > next_note:
+            next_note += 20
+            say("waiting for: " + "; ".join(f"{k} ({last.get(k)})" for k in pending))
         for name, check in list(pending.items()):
             for proc_name in health.PROCESSES[name]:
                 if proc_name in started and not procs.pid_of(proc_name):

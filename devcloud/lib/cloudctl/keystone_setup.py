@@ -1,6 +1,10 @@
 """What the services themselves need in keystone (idempotent): service users and roles,
 catalog endpoints and nova's registered (default) unified limits."""
 
+import json
+
+from .paths import DONE
+
 ENDPOINTS = {  # type: (name, url)
     "compute": ("nova", "http://127.0.0.1:8774/v2.1"),
     "placement": ("placement", "http://127.0.0.1:8778"),
@@ -27,6 +31,18 @@ def _one(session, path, key, **query):
 
 
 def ensure(session, service_password):
+    """Skipped (one marker file) while this module's wanted state is unchanged."""
+    spec = json.dumps([ENDPOINTS, SERVICE_USERS, REGISTERED_LIMITS], sort_keys=True)
+    marker = DONE / "keystone-setup"
+    if marker.exists() and marker.read_text() == spec:
+        return False
+    _ensure(session, service_password)
+    DONE.mkdir(parents=True, exist_ok=True)
+    marker.write_text(spec)
+    return True
+
+
+def _ensure(session, service_password):
     ks = session.ks
     project = _one(session, "/projects", "projects", name="service") or ks(
         "POST", "/projects", {"project": {"name": "service", "domain_id": "default",
@@ -63,4 +79,3 @@ def ensure(session, service_password):
             "default_limit": v} for k, v in REGISTERED_LIMITS.items() if k not in existing]
     if new:
         ks("POST", "/registered_limits", {"registered_limits": new})
-    return ids
