@@ -1,6 +1,7 @@
 """Argument parsing for devcloud/cloud."""
 
 import argparse
+import signal
 
 from . import commands
 
@@ -19,6 +20,7 @@ def main(argv):
     lg.add_argument("-n", "--lines", type=int, default=40)
     lg.add_argument("-f", "--follow", action="store_true")
     args = p.parse_args(argv)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `status | head` ends quietly
     lock = commands.locked
     return {"up": lock(commands.up), "down": lock(commands.down), "status": commands.status,
             "reset": lock(commands.reset), "logs": commands.logs}[args.cmd](args)
