@@ -13,7 +13,8 @@ from .paths import log_of
 
 # every process we start (and its children) carries this in its environment, so `down`
 # finds leftovers even without pid files
-TAG = f"HEPS_DEVCLOUD_STATE={STATE}"
+# (a variable of its own: HEPS_DEVCLOUD_STATE may well be exported in a developer's shell)
+TAG = f"HEPS_DEVCLOUD_PROCESS_OF={STATE}"
 
 
 def port_open(port, host="127.0.0.1"):
@@ -75,7 +76,7 @@ def start(name, argv, env=None, cwd=None):
     PIDS.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ)
     full_env.update(env or {})
-    full_env["HEPS_DEVCLOUD_STATE"] = str(STATE)
+    full_env["HEPS_DEVCLOUD_PROCESS_OF"] = str(STATE)
     with open(log_of(name), "ab") as log:
         log.write(f"\n===== {time.strftime('%F %T')} starting {name}: {' '.join(argv)}\n".encode())
         log.flush()
