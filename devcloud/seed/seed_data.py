@@ -67,17 +67,19 @@ PROJECT_LIMITS = {
 
 # --- nova flavors (desktop profiles) -----------------------------------------
 #
-# Scheduling specs that the dev cloud's fake GPU driver can satisfy:
+# Scheduling specs that the dev cloud's fake GPU driver satisfies:
 #   resources:VGPU=1 + trait:CUSTOM_HEPS_GPU_A16=required  (child provider
 #   <node>_pgpu0), resources:CUSTOM_HEPS_GPU_A100=1 (root provider).
-# Left out on purpose (the fake driver reports no NUMA topology and no PCPU
-# inventory, so these make every boot fail with "No valid host"):
-#   hw:cpu_policy=dedicated (turns into a resources:PCPU request),
-#   hw:mem_page_size=large (needs a NUMA topology with huge pages).
-# On production hardware the passthrough profile would carry both; the
-# plugin reads them only for display, so nothing in the UI depends on them.
+# Tuning specs on the passthrough profile, as on production hardware:
+#   hw:cpu_policy=dedicated and hw:mem_page_size=large. Checked to boot here
+#   (also together with the A100), but only because the dev cloud's scheduler
+#   runs without NUMATopologyFilter and nova falls back from a PCPU to a VCPU
+#   placement query when no host reports PCPU: nothing is pinned and no huge
+#   pages exist. If the dev cloud ever enables NUMATopologyFilter or sets
+#   [workarounds] disable_fallback_pcpu_query, remove them here.
 # hw_video:ram_max_mb (nova's real name; DESIGN.md's "hw:video:ram_max_mb" is
-# rejected by nova's extra-spec validation) is accepted, ignored by the fake driver.
+# rejected by nova's extra-spec validation) is accepted, ignored by the fake
+# driver.
 
 FLAVORS = {
     "heps.vgpu.a16": {
@@ -106,6 +108,8 @@ FLAVORS = {
             "heps:description": "Full tomographic reconstruction and AI "
                                 "segmentation: 8 vCPU, 32 GiB, one whole A100.",
             "resources:CUSTOM_HEPS_GPU_A100": "1",
+            "hw:cpu_policy": "dedicated",
+            "hw:mem_page_size": "large",
             "hw_video:ram_max_mb": "64",
         },
     },
