@@ -115,6 +115,12 @@ def up(_args):
                       "heps_fake" if mech else "")
     svcs = table(launcher)
     by_name = {s.name: s for s in svcs}
+    if did_drv:  # new driver code: restart the processes that load it
+        users = [s.name for s in svcs if s.name.startswith("nova-compute-") or
+                 s.name == "neutron-api"]
+        if any(procs.pid_of(n) for n in users):
+            say(f"devcloud/python changed: restarting {', '.join(users)}")
+            _stop_names(users)
     problems = _foreign_ports(svcs)
     if problems:
         print("ERROR: " + "\n       ".join(problems), file=sys.stderr)
