@@ -287,19 +287,15 @@ def _after_up(pw, timings):
 def _display_pids():
     pids = []
     for f in STATE.glob("compute/*/displays/*.pid"):
-        pid = procs.read_pid(f)
-        if pid:
+        pid = procs.read_pid(f)  # a bare pid: make sure it is still a display server
+        if pid and any(x in procs.cmdline(pid) for x in ("Xvnc", "Xorg", "Xspice")):
             pids.append(pid)
     return pids
 
 
 def _stop_names(names):
-    leaders = {}
-    for name in names:
-        try:
-            leaders[name] = int((PIDS / f"{name}.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
+    leaders = {n: procs.pid_of(n) for n in names}  # only if still the process we started
+    leaders = {n: p for n, p in leaders.items() if p}
     hard = procs.stop_pids(list(leaders.values()))
     for name in names:
         (PIDS / f"{name}.pid").unlink(missing_ok=True)

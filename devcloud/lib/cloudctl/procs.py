@@ -42,12 +42,34 @@ def session_of(pid):
         return None
 
 
-def read_pid(path):
+def start_time(pid):
+    """Kernel start time of pid (clock ticks since boot): tells a pid from a reused one."""
     try:
-        pid = int(path.read_text().split()[0])
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def read_pid(path):
+    """pid recorded in path if that very process still lives. Our pid files hold
+    "<pid> <start time>"; files with a bare pid (the driver's displays) are trusted when alive."""
+    try:
+        fields = path.read_text().split()
+        pid = int(fields[0])
     except (OSError, ValueError, IndexError):
         return None
-    return pid if alive(pid) else None
+    if not alive(pid) or (len(fields) > 1 and fields[1] != start_time(pid)):
+        return None
+    return pid
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def pid_of(name):
@@ -82,7 +104,7 @@ def start(name, argv, env=None, cwd=None):
         log.flush()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 env=full_env, cwd=cwd, start_new_session=True)
-    (PIDS / f"{name}.pid").write_text(f"{proc.pid}\n")
+    (PIDS / f"{name}.pid").write_text(f"{proc.pid} {start_time(proc.pid)}\n")
     return proc
 
 
