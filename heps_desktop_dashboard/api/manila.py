@@ -32,6 +32,9 @@ LOG = logging.getLogger(__name__)
 
 SERVICE_TYPE = "sharev2"
 MICROVERSION = "2.45"
+# Operators only (management command): resource locks (2.81), unrestricted deny of a rule
+# that nova locked for a share attachment (2.82).
+LOCKS_MICROVERSION = "2.82"
 # Seconds before a silent Manila counts as down (a web request must not hang on it).
 TIMEOUT = 20
 
@@ -88,12 +91,13 @@ def manilaclient(request):
     return client
 
 
-def client_from_session(session, region_name=None, interface="public"):
+def client_from_session(session, region_name=None, interface="public",
+                        microversion=MICROVERSION):
     """A manila client for a keystoneauth session (management commands, tests)."""
     return manila_client.Client(
-        MICROVERSION, session=session, region_name=region_name, endpoint_type=interface,
+        microversion, session=session, region_name=region_name, endpoint_type=interface,
         service_type=SERVICE_TYPE, timeout=TIMEOUT,
-        api_version=api_versions.APIVersion(MICROVERSION))
+        api_version=api_versions.APIVersion(microversion))
 
 
 def _client(request_or_client):
@@ -227,3 +231,19 @@ def quota_usage(request):
     """The project's share quota with usage: {resource: {"limit", "in_use", ...}}."""
     quota = _client(request).quotas.get(request.user.tenant_id, detail=True)
     return {key: value for key, value in _info(quota).items() if isinstance(value, dict)}
+
+
+# --- operators: locks that nova puts on the rules of share attachments -------------------
+
+@_translate_errors
+def rule_locks(client, rule_id):
+    """Resource locks on an access rule (needs a LOCKS_MICROVERSION admin client)."""
+    locks = client.resource_locks.list(search_opts={
+        "resource_id": rule_id, "resource_type": "access_rule", "all_projects": True})
+    return [_info(lock) for lock in locks]
+
+
+@_translate_errors
+def access_deny_unrestricted(client, share_id, rule_id):
+    """Deny a rule even when it is locked (admin, LOCKS_MICROVERSION client)."""
+    client.shares.deny(share_id, rule_id, unrestrict=True)

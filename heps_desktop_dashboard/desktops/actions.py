@@ -11,6 +11,8 @@ from django.utils.translation import ngettext_lazy
 from horizon import tables
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.desktops import experiment_actions
+from heps_desktop_dashboard.desktops import experiments
 from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
 
 ACTIVE = "active"
@@ -131,7 +133,9 @@ class DeleteDesktop(tables.DeleteAction, PolicyOncePerRequest):
         return datum is None or datum.task_state != "deleting"
 
     def delete(self, request, obj_id):
-        api.nova.desktop_delete(request, obj_id)
+        # Access rules / share attachments go first (retried); the desktop is kept and
+        # the failure reported when one cannot be removed.
+        experiments.delete_desktop(request, obj_id)
 
 
 class _DesktopModal(tables.LinkAction, PolicyOncePerRequest):
@@ -180,5 +184,6 @@ ROW_ACTIONS = (OpenConsole, ExtendDesktop, StartDesktop, StopDesktop, ShelveDesk
                UnshelveDesktop, DeleteDesktop)
 DETAIL_ACTIONS = (OpenConsole, ExtendDesktop, StartDesktop, StopDesktop, ShelveDesktop,
                   UnshelveDesktop, SoftRebootDesktop, HardRebootDesktop, RenameDesktop,
-                  DeleteDesktop)
+                  experiment_actions.AttachExperiment, experiment_actions.DetachExperiment,
+                  experiment_actions.SaveDesktopImage, DeleteDesktop)
 TABLE_ACTIONS = (StartDesktop, StopDesktop, ShelveDesktop, DeleteDesktop)

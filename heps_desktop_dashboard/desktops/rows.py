@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import profiles
 
 # Image names seen by the index page, so that the ajax row update (one nova GET, no
@@ -30,7 +31,10 @@ class DesktopRow:
         self.id = server.id
         self.name = getattr(server, "name", "") or server.id
         self.status = (getattr(server, "status", "") or "").lower()
-        self.task_state = getattr(server, "OS-EXT-STS:task_state", None)
+        # While experiment data is attached/detached (core/mounts.py) the row shows it
+        # as a task, so Horizon keeps polling the row (tables.UpdateRow drives it).
+        self.task_state = (getattr(server, "OS-EXT-STS:task_state", None)
+                           or mounts.pseudo_task_state(getattr(server, "metadata", None)))
         self.vm_state = getattr(server, "OS-EXT-STS:vm_state", None)
         self.created = getattr(server, "created", None)
         self.info = desktops.read_metadata(getattr(server, "metadata", None))

@@ -9,7 +9,9 @@ from horizon.utils import filters
 from openstack_dashboard.dashboards.project.instances import tables as instance_tables
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.desktops import actions
+from heps_desktop_dashboard.desktops import experiments
 from heps_desktop_dashboard.desktops import rows
 from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
 
@@ -31,6 +33,10 @@ TASK_DISPLAY_CHOICES = (
     ("shelving_offloading",
      pgettext_lazy("Task status of a desktop", "Shelving — GPU released")),
     ("unshelving", pgettext_lazy("Task status of a desktop", "Unshelving — finding a GPU")),
+    (mounts.TASK_ATTACHING_DATA,
+     pgettext_lazy("Task status of a desktop", "Attaching experiment data")),
+    (mounts.TASK_DETACHING_DATA,
+     pgettext_lazy("Task status of a desktop", "Detaching experiment data")),
 ) + instance_tables.TASK_DISPLAY_CHOICES
 STATUS_DISPLAY_CHOICES = (
     ("shutoff", pgettext_lazy("Current status of a desktop", "Stopped")),
@@ -51,12 +57,16 @@ def expiry_text(row):
 
 
 class UpdateRow(tables.Row):
-    """Polled by Horizon while a row is in transition: exactly one nova GET."""
+    """Polled by Horizon while a row is in transition: exactly one nova GET (a few more
+    calls only while experiment data is being attached or detached)."""
 
     ajax = True
 
     def get_data(self, request, desktop_id):
-        return rows.DesktopRow(api.nova.desktop_get(request, desktop_id))
+        server = api.nova.desktop_get(request, desktop_id)
+        # One more step of an experiment-data attach/detach, if one is under way (no
+        # extra call otherwise).
+        return rows.DesktopRow(experiments.progress(request, server))
 
 
 class LaunchDesktop(tables.LinkAction, PolicyOncePerRequest):

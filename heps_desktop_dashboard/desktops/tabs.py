@@ -7,6 +7,7 @@ from openstack_dashboard.utils import settings as settings_utils
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.desktops import console
+from heps_desktop_dashboard.desktops import experiment_tabs
 
 
 class OverviewTab(tabs.Tab):
@@ -69,5 +70,5 @@ class ConsoleTab(tabs.Tab):
 
 class DesktopDetailTabs(tabs.DetailTabsGroup):
     slug = "desktop_details"
-    tabs = (OverviewTab, ConsoleTab, LogTab, ActionLogTab)
+    tabs = (OverviewTab, ConsoleTab, LogTab, ActionLogTab, experiment_tabs.ExperimentDataTab)
     sticky = True

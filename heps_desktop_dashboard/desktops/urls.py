@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from heps_desktop_dashboard.desktops import console_views
+from heps_desktop_dashboard.desktops import experiment_views
 from heps_desktop_dashboard.desktops import views
 
 DESKTOP = r"^(?P<desktop_id>[0-9a-fA-F-]{36})/"
@@ -13,4 +14,12 @@ urlpatterns = [
     re_path(DESKTOP + r"rename/$", views.RenameView.as_view(), name="rename"),
     re_path(DESKTOP + r"console\.vv$", console_views.SpiceDirectView.as_view(),
             name="console_vv"),
+    re_path(DESKTOP + r"experiment/attach/$", experiment_views.AttachExperimentView.as_view(),
+            name="attach_experiment"),
+    re_path(DESKTOP + r"experiment/snapshot/$", experiment_views.SnapshotResultsView.as_view(),
+            name="snapshot_results"),
+    re_path(DESKTOP + r"experiment/share-from-snapshot/$",
+            experiment_views.ShareFromSnapshotView.as_view(), name="share_from_snapshot"),
+    re_path(DESKTOP + r"save-image/$", experiment_views.SaveImageView.as_view(),
+            name="save_image"),
 ]

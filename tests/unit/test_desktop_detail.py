@@ -1,4 +1,5 @@
 import datetime
+from unittest import mock
 
 from django.core.cache import cache
 from django.urls import reverse
@@ -7,6 +8,7 @@ from openstack_dashboard.test import helpers as test
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.desktops import experiments
 from test_data import desktops_data as data
 
 INDEX_URL = reverse("horizon:project:desktops:index")
@@ -128,12 +130,15 @@ class DesktopActionTests(test.TestCase):
         self._post("start", server)
         self.mock_desktop_start.assert_not_called()
 
-    @test.create_mocks({api.nova: ["desktop_list_paged", "desktop_delete"],
+    @test.create_mocks({api.nova: ["desktop_list_paged", "desktop_get", "desktop_delete"],
                         api.glance: ["images_by_id"]})
     def test_delete_error_becomes_message(self):
         server = data.server()
+        self.mock_desktop_get.return_value = server
         self.mock_desktop_delete.side_effect = nova_exc.Conflict(409, "locked")
-        res = self._post("delete", server)
+        # Deleting first revokes experiment-data access (tests/unit/test_experiments*.py).
+        with mock.patch.object(experiments, "revoke", return_value=experiments.RevokeReport()):
+            res = self._post("delete", server)
         self.assertRedirectsNoFollow(res, INDEX_URL)
         self.assertMessageCount(error=1)
 

@@ -1,0 +1,82 @@
+"""Detail-page actions for experiment data: attach, detach, save as image.
+
+Listed in actions.DETAIL_ACTIONS (the detail page only: list rows stay light).
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from horizon import exceptions
+from horizon import tables
+
+from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.desktops import experiments
+
+
+def _data(datum):
+    return mounts.read_data_state(getattr(getattr(datum, "server", None), "metadata", None))
+
+
+def _idle(datum, *statuses):
+    return datum is not None and datum.status in statuses and not datum.task_state
+
+
+class AttachExperiment(tables.LinkAction):
+    name = "attach_experiment"
+    verbose_name = _("Attach Experiment Data")
+    url = "horizon:project:desktops:attach_experiment"
+    classes = ("ajax-modal",)
+    icon = "database"
+    policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
+
+    def get_link_url(self, datum):
+        return reverse(self.url, args=[datum.id])
+
+    def allowed(self, request, datum=None):
+        return _idle(datum, "active", "shutoff") and _data(datum).empty
+
+
+class DetachExperiment(tables.BatchAction):
+    name = "detach_experiment"
+    classes = ("btn-danger",)
+    policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
+    help_text = _("The desktop loses access to its experiment's shares. Over virtiofs a "
+                  "running desktop is stopped and started again for it.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Detach Experiment Data", "Detach Experiment Data", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Detaching Experiment Data from", "Detaching Experiment Data from",
+                             count)
+
+    def allowed(self, request, datum=None):
+        if datum is None:
+            return False
+        data = _data(datum)
+        return (not data.empty and not data.transitional
+                and _idle(datum, "active", "shutoff", "error"))
+
+    def action(self, request, obj_id):
+        try:
+            experiments.detach(request, obj_id)
+        except experiments.MountRefused as exc:
+            exceptions.handle(request, experiments.refusal_message(exc), escalate=True,
+                              details="")
+
+
+class SaveDesktopImage(tables.LinkAction):
+    name = "save_image"
+    verbose_name = _("Save as Image")
+    url = "horizon:project:desktops:save_image"
+    classes = ("ajax-modal",)
+    icon = "camera"
+    policy_rules = (("compute", "os_compute_api:servers:create_image"),)
+
+    def get_link_url(self, datum):
+        return reverse(self.url, args=[datum.id])
+
+    def allowed(self, request, datum=None):
+        return _idle(datum, "active", "shutoff")

@@ -1,0 +1,158 @@
+"""Modal views for experiment data (attach, results export, save as image)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from horizon import exceptions
+from horizon import forms
+from horizon.utils import memoized
+
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.desktops import experiment_forms
+from heps_desktop_dashboard.desktops import experiments
+from heps_desktop_dashboard.desktops import rows
+
+MODAL_TEMPLATE = "heps_desktops/desktops/_experiment_modal.html"
+
+
+class _ExperimentModalView(forms.ModalFormView):
+    template_name = MODAL_TEMPLATE
+    submit_label = _("Save")
+    url_name = None
+    help_text = ""
+
+    @memoized.memoized_method
+    def get_object(self):
+        """The desktop behind the URL (tag and project checked), or back to the list."""
+        try:
+            return rows.DesktopRow(api.nova.desktop_get(self.request, self.kwargs["desktop_id"]))
+        except Exception:
+            exceptions.handle(self.request, _("Unable to retrieve the desktop."),
+                              redirect=reverse("horizon:project:desktops:index"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["desktop"] = self.get_object()
+        context["submit_url"] = reverse(self.url_name, args=[self.kwargs["desktop_id"]])
+        context["help_text"] = self.help_text
+        return context
+
+    def get_initial(self):
+        return {"desktop_id": self.kwargs["desktop_id"]}
+
+    def get_success_url(self):
+        return experiment_forms.experiment_tab_url(self.kwargs["desktop_id"])
+
+
+class AttachExperimentView(_ExperimentModalView):
+    form_class = experiment_forms.AttachExperimentForm
+    form_id = "attach_experiment_form"
+    page_title = _("Attach Experiment Data")
+    submit_label = _("Attach")
+    url_name = "horizon:project:desktops:attach_experiment"
+
+    @property
+    def help_text(self):
+        if experiments.mount_mode() == mounts.MODE_VIRTIOFS:
+            return _("The experiment's raw-data share is attached read-only at /data/raw "
+                     "and its results share at /data/results, over virtiofs: no network "
+                     "route to the storage is needed. nova attaches shares only to a "
+                     "stopped desktop, so a running desktop is stopped, the shares are "
+                     "attached and the desktop is started again.")
+        return _("The desktop's address gets read-only access to the raw-data share and "
+                 "read-write access to the results share. A desktop launched with the "
+                 "experiment mounts them at /data/raw and /data/results by itself; for "
+                 "one that was not, the Experiment data tab shows the mount commands.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["desktop"] = self.get_object()
+        return kwargs
+
+
+class _ResultsView(_ExperimentModalView):
+    """Results export views act on the results share of the desktop's experiment."""
+
+    @memoized.memoized_method
+    def get_results_share(self):
+        desktop = self.get_object()
+        redirect = experiment_forms.experiment_tab_url(self.kwargs["desktop_id"])
+        if not desktop.experiment:
+            exceptions.handle(self.request, _("The desktop has no experiment."),
+                              redirect=redirect)
+        try:
+            return experiments.results_share(self.request, desktop.experiment)
+        except experiments.MountRefused:
+            exceptions.handle(self.request, _("Experiment %s has no results share in this "
+                                              "project.") % desktop.experiment,
+                              redirect=redirect)
+        except Exception:
+            exceptions.handle(self.request, experiments.MANILA_DOWN, redirect=redirect)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["results_share"] = self.get_results_share()
+        return context
+
+
+class SnapshotResultsView(_ResultsView):
+    form_class = experiment_forms.SnapshotResultsForm
+    form_id = "snapshot_results_form"
+    page_title = _("Snapshot Results")
+    submit_label = _("Create Snapshot")
+    url_name = "horizon:project:desktops:snapshot_results"
+    help_text = _("A snapshot keeps the results share as it is now. Create a new share "
+                  "from it to hand the results on, or to keep them after the experiment.")
+
+    def get_initial(self):
+        desktop = self.get_object()
+        share = self.get_results_share()
+        return {**super().get_initial(), "share_id": share.id,
+                "name": experiments.default_snapshot_name(desktop.experiment),
+                "description": _("Results of experiment %(exp)s from desktop %(name)s")
+                % {"exp": desktop.experiment, "name": desktop.name}}
+
+
+class ShareFromSnapshotView(_ResultsView):
+    form_class = experiment_forms.ShareFromSnapshotForm
+    form_id = "share_from_snapshot_form"
+    page_title = _("Create Share from Snapshot")
+    submit_label = _("Create Share")
+    url_name = "horizon:project:desktops:share_from_snapshot"
+    help_text = _("The new share holds the snapshot's data, with the same size and "
+                  "protocol. It is not part of the experiment: it does not replace the "
+                  "results share.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        share = self.get_results_share()
+        try:
+            kwargs["snapshots"] = [s for s in experiments.snapshots_of(self.request, share.id)
+                                   if s.get("status") == "available"]
+        except Exception:
+            exceptions.handle(self.request, _("Unable to retrieve the snapshots."))
+            kwargs["snapshots"] = []
+        return kwargs
+
+    def get_initial(self):
+        desktop = self.get_object()
+        return {**super().get_initial(),
+                "name": f"{desktop.experiment}-results-export"}
+
+
+class SaveImageView(_ExperimentModalView):
+    form_class = experiment_forms.SaveImageForm
+    form_id = "save_image_form"
+    page_title = _("Save Desktop as Image")
+    submit_label = _("Save Image")
+    url_name = "horizon:project:desktops:save_image"
+    help_text = _("A private image of the desktop's disk, visible only to this project "
+                  "and tagged with the desktop, experiment and golden image it came from. "
+                  "Experiment data on shares is not part of the image.")
+
+    def get_initial(self):
+        return {**super().get_initial(),
+                "name": experiment_forms.default_image_name(self.get_object().name)}
+
+    def get_success_url(self):
+        return reverse("horizon:project:desktops:detail", args=[self.kwargs["desktop_id"]])
