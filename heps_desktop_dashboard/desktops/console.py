@@ -78,7 +78,7 @@ def preferences(request):
     The cookie holds ``<quality>:<protocol>``; anything unexpected is ignored.
     """
     quality, protocol = default_quality(), AUTO
-    raw = request.COOKIES.get(preference_cookie(request), "")
+    raw = parse.unquote(request.COOKIES.get(preference_cookie(request), ""))
     parts = raw.split(":")
     if parts and parts[0] in QUALITY_LEVELS:
         quality = parts[0]

@@ -148,6 +148,8 @@ class PreferenceTests(test.TestCase):
     def test_cookie_quality_and_protocol(self):
         self.assertEqual(console.preferences(self._request("low:SPICE")), ("low", "SPICE"))
         self.assertEqual(console.preferences(self._request("balanced")), ("balanced", "AUTO"))
+        # as a browser may store it, percent-encoded
+        self.assertEqual(console.preferences(self._request("low%3AVNC")), ("low", "VNC"))
 
     def test_garbage_cookie_is_ignored(self):
         for junk in ("", "<script>", "best:RDP", "x:y:z", ":"):

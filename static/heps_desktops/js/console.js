@@ -28,10 +28,12 @@
 
   function savePreference(box, quality, protocol) {
     var name = box.getAttribute('data-preference-cookie');
-    if (!name) {
+    var value = quality + ':' + protocol;
+    // Both parts come from fixed lists: no encoding needed (the server reads it raw).
+    if (!name || !/^[a-z]+:[A-Z]+$/.test(value)) {
       return;
     }
-    document.cookie = name + '=' + encodeURIComponent(quality + ':' + protocol) +
+    document.cookie = name + '=' + value +
       '; path=/; max-age=' + YEAR + '; samesite=lax' +
       (window.location.protocol === 'https:' ? '; secure' : '');
   }
