@@ -2,7 +2,6 @@ from django.urls import re_path
 
 from heps_desktop_dashboard.desktops import console_views
 from heps_desktop_dashboard.desktops import experiment_views
-from heps_desktop_dashboard.desktops import console_views
 from heps_desktop_dashboard.desktops import views
 
 DESKTOP = r"^(?P<desktop_id>[0-9a-fA-F-]{36})/"
