@@ -380,8 +380,10 @@ class ConsoleTabTests(test.TestCase):
     @override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy=PROXY))
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_spice_direct_hidden_when_version_discovery_fails(self):
-        self.mock_supports.side_effect = nova_exc.ClientException(503, "down")
-        res = self._get()
+        for error in (nova_exc.ClientException(503, "down"), ConnectionError("refused")):
+            self.mock_supports.side_effect = error
+            with self.assertLogs("heps_desktop_dashboard.desktops.console", "WARNING"):
+                res = self._get()
         self.assertEqual(res.status_code, 200)
         self.assertNotContains(res, "Download .vv")
 
