@@ -266,3 +266,87 @@ def spice_direct_console_url(request, desktop_id):
     if response.status_code >= 400:
         raise nova_exceptions.from_response(response, content, path, "POST")
     return content["remote_console"]["url"]
+
+
+# --- launch form: quota readings, double-submit check, clean-up ------------------------
+
+def absolute_limits(request):
+    """nova ``GET /limits``: limits and usage of instances, cores and RAM (one call).
+
+    With the unified-limits quota driver nova reads the limits from keystone and the
+    usage from placement.
+    """
+    return horizon_nova.tenant_absolute_limits(request, reserved=True)
+
+
+def profile_list_with_specs(request):
+    """Desktop profiles with their flavor's extra specs, ``[(Profile, specs)]``.
+
+    One flavor list call, like profile_list(); the launch form also needs the
+    scheduling specs (GPU resource classes and traits) a Profile leaves out.
+    """
+    found = []
+    for flavor in horizon_nova.flavor_list(request, get_extras=True):
+        specs = dict(getattr(flavor, "extra_specs", None) or {})
+        if not profiles.is_profile(specs):
+            continue
+        try:
+            profile = profiles.profile_from_flavor(
+                flavor.id, flavor.name, flavor.vcpus, flavor.ram, flavor.disk, specs)
+        except profiles.InvalidProfile:
+            LOG.warning("Flavor %s is marked as a desktop profile but is inconsistent",
+                        flavor.id)
+            continue
+        found.append((profile, specs))
+    return sorted(found, key=lambda item: (item[0].gpu_kind == profiles.GPU_NONE,
+                                           item[0].name))
+
+
+def gpu_usage_from_servers(request):
+    """The project's GPU usage per resource class, counted from its servers' flavors.
+
+    One ``GET /servers/detail`` (flavors embedded, microversion >= 2.47); used when
+    placement's ``/usages`` cannot be read. Shelved-offloaded servers hold no GPU.
+    """
+    from heps_desktop_dashboard.core import quota
+
+    servers = client_for(request, "server_tags").servers.list(
+        detailed=True, search_opts={"project_id": request.user.tenant_id})
+    return quota.gpu_usage_from_servers(
+        (server.status, (getattr(server, "flavor", None) or {}).get("extra_specs") or {})
+        for server in servers)
+
+
+def recent_desktops(request, seconds):
+    """The project's desktops created in the last ``seconds`` (one call, ``changes-since``)."""
+    import datetime
+
+    since = desktops.utcnow() - datetime.timedelta(seconds=seconds)
+    servers = client_for(request, "server_tags").servers.list(
+        detailed=True,
+        search_opts={
+            "tags": desktops.DESKTOP_TAG,
+            "project_id": request.user.tenant_id,
+            "changes-since": desktops.format_expiry(since),
+        },
+    )
+    recent = []
+    for server in servers:
+        if str(getattr(server, "status", "")).upper() in ("DELETED", "SOFT_DELETED"):
+            continue
+        try:
+            created = desktops.parse_expiry(getattr(server, "created", None))
+        except desktops.InvalidDesktopMetadata:
+            continue
+        if created >= since:
+            recent.append(server)
+    return recent
+
+
+def desktop_discard(request, server_id):
+    """Delete a server the current request has just created (launch clean-up).
+
+    No tag check, unlike desktop_delete(): the launch may be failing precisely because
+    the new server came back without its tag.
+    """
+    _nova.novaclient(request).servers.delete(server_id)

@@ -1,0 +1,108 @@
+"""Builders for what the launch form gets from the api/ layer (flavors with specs, quota
+readings, placement capacity), shaped like the dev cloud's seed."""
+
+import uuid
+
+from novaclient.v2 import servers as nova_servers
+
+from heps_desktop_dashboard.core import profiles
+from heps_desktop_dashboard.core import quota
+
+VGPU_ID = "vgpu-a16"
+A100_ID = "a100-full"
+CPU_ID = "cpu-std"
+
+VGPU_SPECS = {
+    "heps:profile": "true", "heps:gpu_kind": "vgpu",
+    "heps:gpu_model": "NVIDIA A16 vGPU",
+    "heps:description": "Interactive visualisation, one A16 vGPU slice.",
+    "resources:VGPU": "1", "trait:CUSTOM_HEPS_GPU_A16": "required",
+}
+A100_SPECS = {
+    "heps:profile": "true", "heps:gpu_kind": "passthrough",
+    "heps:gpu_model": "NVIDIA A100 80GB",
+    "heps:description": "Full reconstruction, one whole A100.",
+    "resources:CUSTOM_HEPS_GPU_A100": "1",
+}
+CPU_SPECS = {"heps:profile": "true", "heps:gpu_kind": "none",
+             "heps:description": "Data browsing and scripting."}
+
+VGPU_REQUEST = quota.GpuRequest("VGPU", 1, ("CUSTOM_HEPS_GPU_A16",))
+A100_REQUEST = quota.GpuRequest("CUSTOM_HEPS_GPU_A100", 1)
+
+
+def catalog():
+    """``api.nova.profile_list_with_specs``: A100 first (GPU profiles sort first by name)."""
+    return [
+        (profiles.profile_from_flavor(A100_ID, "heps.a100.full", 8, 32768, 80, A100_SPECS),
+         A100_SPECS),
+        (profiles.profile_from_flavor(VGPU_ID, "heps.vgpu.a16", 4, 16384, 40, VGPU_SPECS),
+         VGPU_SPECS),
+        (profiles.profile_from_flavor(CPU_ID, "heps.cpu.std", 4, 8192, 40, CPU_SPECS),
+         CPU_SPECS),
+    ]
+
+
+def absolute_limits(instances=(2, 10), cores=(12, 40), ram=(49152, 131072)):
+    """``api.nova.absolute_limits``: (used, limit) pairs."""
+    return {
+        "totalInstancesUsed": instances[0], "maxTotalInstances": instances[1],
+        "totalCoresUsed": cores[0], "maxTotalCores": cores[1],
+        "totalRAMUsed": ram[0], "maxTotalRAMSize": ram[1],
+    }
+
+
+def gpu_limits(vgpu=4, a100=2):
+    """``api.keystone.compute_limits`` for the GPU classes."""
+    return {"class:VGPU": vgpu, "class:CUSTOM_HEPS_GPU_A100": a100}
+
+
+def usages(vgpu=1, a100=1):
+    """``api.placement.project_usages``."""
+    return {"VCPU": 12, "MEMORY_MB": 49152, "DISK_GB": 120, "VGPU": vgpu,
+            "CUSTOM_HEPS_GPU_A100": a100}
+
+
+def free(vgpu=5, a100=3):
+    """``api.placement.gpu_free``."""
+    return {VGPU_REQUEST: vgpu, A100_REQUEST: a100}
+
+
+def created(name="test_user-desktop", status="BUILD", tags=("heps-desktop",), server_id=None,
+            image_id=None, flavor_name="heps.a100.full", created_at=None, fault=None):
+    info = {
+        "id": server_id or str(uuid.uuid4()), "name": name, "status": status,
+        "tags": list(tags), "metadata": {},
+        "image": {"id": image_id} if image_id else "",
+        "flavor": {"original_name": flavor_name, "extra_specs": {}},
+        "created": created_at or "2026-11-26T05:00:00Z",
+    }
+    if fault:
+        info["fault"] = {"message": fault}
+    return nova_servers.Server(nova_servers.ServerManager(None), info, loaded=True)
+
+
+class FakeResponse:
+    def __init__(self, body):
+        self.body = body
+
+    def json(self):
+        return self.body
+
+
+# GET /allocation_candidates?resources=VGPU:1&required=CUSTOM_HEPS_GPU_A16 (placement
+# 1.35) on the dev cloud: two child providers with VGPU, roots in the summaries too.
+CANDIDATES_VGPU = {
+    "allocation_requests": [
+        {"allocations": {"child-1": {"resources": {"VGPU": 1}}}},
+        {"allocations": {"child-2": {"resources": {"VGPU": 1}}}},
+    ],
+    "provider_summaries": {
+        "root-1": {"resources": {"VCPU": {"capacity": 4000, "used": 8},
+                                 "CUSTOM_HEPS_GPU_A100": {"capacity": 2, "used": 1}}},
+        "child-1": {"resources": {"VGPU": {"capacity": 4, "used": 1}}},
+        "child-2": {"resources": {"VGPU": {"capacity": 4, "used": 0}}},
+        # in the tree, not a candidate (no trait): must not count
+        "child-3": {"resources": {"VGPU": {"capacity": 4, "used": 0}}},
+    },
+}
