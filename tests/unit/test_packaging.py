@@ -1,4 +1,5 @@
-"""The wheel ships the top-level enabled/, static/ and templates/ where Horizon looks."""
+"""The wheel ships the top-level enabled/, static/, templates/ (where Horizon looks) and
+tests/ inside the package."""
 
 import pathlib
 import subprocess
@@ -26,9 +27,10 @@ def test_wheel_contains_enabled_static_and_templates(tmp_path):
     )
     wheel = next(tmp_path.glob("heps_desktop_dashboard-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for top in ("enabled", "static", "templates"):
+    for top in ("enabled", "static", "templates", "tests"):
         for path in (ROOT / top).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
+            if (path.is_file() and "__pycache__" not in path.parts
+                    and (top != "tests" or path.suffix in (".py", ".txt"))):
                 shipped = "heps_desktop_dashboard/" + path.relative_to(ROOT).as_posix()
                 assert shipped in names, shipped
     assert "heps_desktop_dashboard/enabled/_1720_project_heps_desktops_panel.py" in names
