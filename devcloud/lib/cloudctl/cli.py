@@ -15,6 +15,8 @@ def main(argv):
     sub.add_parser("down", help="stop every dev cloud process (incl. display servers)")
     sub.add_parser("status", help="each service: running/stopped, pid, port, log")
     sub.add_parser("reset", help="down, then delete the state dir (keeps the venv)")
+    rs = sub.add_parser("restart", help="stop some services (default: all), then up")
+    rs.add_argument("service", nargs="*", help="e.g. nova-api nova-compute-heps-gpu-01")
     lg = sub.add_parser("logs", help="list logs, or show the last lines of some services' logs")
     lg.add_argument("service", nargs="*", help="e.g. nova-api keystone dbsync-nova")
     lg.add_argument("-n", "--lines", type=int, default=40)
@@ -23,4 +25,5 @@ def main(argv):
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `status | head` ends quietly
     lock = commands.locked
     return {"up": lock(commands.up), "down": lock(commands.down), "status": commands.status,
-            "reset": lock(commands.reset), "logs": commands.logs}[args.cmd](args)
+            "reset": lock(commands.reset), "restart": lock(commands.restart),
+            "logs": commands.logs}[args.cmd](args)

@@ -349,6 +349,20 @@ def locked(func):
     return run
 
 
+def restart(args):
+    """Stop the named services (all when none), wait until they are gone, then `up`."""
+    names = args.service or [s.name for s in _services()]
+    unknown = [n for n in names if n not in {s.name for s in _services()}]
+    if unknown:
+        print(f"ERROR: unknown service(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    if args.service:
+        _stop_ordered(names)
+    else:
+        down(args)
+    return up(args)
+
+
 def reset(args):
     down(args)
     if STATE.exists():
