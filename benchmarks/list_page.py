@@ -54,7 +54,6 @@ def ensure_project(conn):
     user = conn.identity.find_user(USER) or conn.identity.create_user(
         name=USER, password=bench_password(), domain_id="default",
         default_project_id=project.id)
-    conn.identity.update_user(user, password=bench_password())
     member = conn.identity.find_role("member")
     conn.identity.assign_project_role_to_user(project, user, member)
     compute = next(s for s in conn.identity.services() if s.type == "compute")
