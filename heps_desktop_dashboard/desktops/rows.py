@@ -1,12 +1,17 @@
 """Join a page of nova servers with the related objects fetched once per page."""
 
+import logging
+
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import profiles
+
+LOG = logging.getLogger(__name__)
 
 # Image names seen by the index page, so that the ajax row update (one nova GET, no
 # glance call) can still show a name. Only ids of images a user booted from are ever
@@ -18,6 +23,24 @@ _IMAGE_NAME_TTL = 3600
 def remember_image_names(images):
     cache.set_many({_IMAGE_NAME_KEY % image_id: getattr(image, "name", "") or ""
                     for image_id, image in images.items()}, _IMAGE_NAME_TTL)
+
+
+def images_for_update(request, server):
+    """Images for an ajax row update: none when the name is cached, else one glance GET.
+
+    The cache may be per process (locmem), so another Horizon worker may not have seen
+    the name the index page looked up.
+    """
+    image_id = next(iter(image_ids([server])), None)
+    if not image_id or cache.get(_IMAGE_NAME_KEY % image_id) is not None:
+        return {}
+    try:
+        images = api.glance.images_by_id(request, [image_id])
+    except Exception:
+        LOG.debug("image name lookup failed for %s", image_id, exc_info=True)
+        return {}
+    remember_image_names(images)
+    return images
 
 
 class DesktopRow:
@@ -34,7 +57,8 @@ class DesktopRow:
         # While experiment data is attached/detached (core/mounts.py) the row shows it
         # as a task, so Horizon keeps polling the row (tables.UpdateRow drives it).
         self.task_state = (getattr(server, "OS-EXT-STS:task_state", None)
-                           or mounts.pseudo_task_state(getattr(server, "metadata", None)))
+                           or mounts.pseudo_task_state(getattr(server, "metadata", None),
+                                                       self.status))
         self.vm_state = getattr(server, "OS-EXT-STS:vm_state", None)
         self.created = getattr(server, "created", None)
         self.info = desktops.read_metadata(getattr(server, "metadata", None))

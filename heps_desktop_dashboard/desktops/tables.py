@@ -57,8 +57,9 @@ def expiry_text(row):
 
 
 class UpdateRow(tables.Row):
-    """Polled by Horizon while a row is in transition: exactly one nova GET (a few more
-    calls only while experiment data is being attached or detached)."""
+    """Polled by Horizon while a row is in transition: one nova GET (a few more calls only
+    while experiment data is being attached or detached, and one glance GET when this
+    Horizon process has not seen the desktop's image name yet)."""
 
     ajax = True
 
@@ -66,7 +67,8 @@ class UpdateRow(tables.Row):
         server = api.nova.desktop_get(request, desktop_id)
         # One more step of an experiment-data attach/detach, if one is under way (no
         # extra call otherwise).
-        return rows.DesktopRow(experiments.progress(request, server))
+        server = experiments.progress(request, server)
+        return rows.DesktopRow(server, rows.images_for_update(request, server))
 
 
 class LaunchDesktop(tables.LinkAction, PolicyOncePerRequest):

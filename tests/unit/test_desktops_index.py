@@ -241,3 +241,35 @@ class PolicyOncePerPageTests(test.TestCase):
         self.assertContains(res, f"desktops__shelve__{server.id}")
         self.assertNotContains(res, f"desktops__stop__{server.id}")
         self.assertNotContains(res, "desktops__action_launch")
+
+
+class RowUpdateTests(test.TestCase):
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+
+    def _row_update(self, server):
+        return self.client.get(INDEX_URL, {"action": "row_update", "table": "desktops",
+                                           "obj_id": server.id},
+                               HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+
+    @test.create_mocks({api.nova: ["desktop_get"], api.glance: ["images_by_id"]})
+    def test_row_update_is_one_nova_get_when_image_name_is_cached(self):
+        server = data.server(name="poll-me", status="BUILD", task_state="spawning")
+        self.mock_desktop_get.return_value = server
+        from heps_desktop_dashboard.desktops import rows
+        rows.remember_image_names({data.IMAGE_IMAGING: data.image()})
+        res = self._row_update(server)
+        self.assertContains(res, "poll-me")
+        self.assertContains(res, "HEPS Imaging 2026.2")
+        self.mock_desktop_get.assert_called_once_with(test.IsHttpRequest(), server.id)
+        self.mock_images_by_id.assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get"], api.glance: ["images_by_id"]})
+    def test_row_update_looks_up_an_unseen_image_once(self):
+        server = data.server(status="BUILD", task_state="spawning")
+        self.mock_desktop_get.return_value = server
+        self.mock_images_by_id.return_value = {data.IMAGE_IMAGING: data.image()}
+        self.assertContains(self._row_update(server), "HEPS Imaging 2026.2")
+        self.assertContains(self._row_update(server), "HEPS Imaging 2026.2")
+        self.mock_images_by_id.assert_called_once()
