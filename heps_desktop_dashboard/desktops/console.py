@@ -3,11 +3,14 @@
 The Console tab is rendered lazily and never cached (console URLs carry a token valid
 for minutes); nothing here logs a console URL.
 
-Display quality: Debian's noVNC (1.3, ``vnc.html``, which nova's ``vnc_auto.html`` is
-a link to) reads ``quality`` (JPEG 0-9) and ``compression`` (zlib 0-9) from the query
-string, so the chosen level is added to the URL nova returns. ``vnc_lite.html`` and
-spice-html5 (0.3) read no quality settings: spice-html5 never asks the server for a
-preferred image compression, which stays nova's ``[spice] image_compression``.
+Display quality: noVNC's full client ``vnc.html`` (Debian's noVNC 1.3; nova's
+``vnc_auto.html`` is a link to it there) reads ``quality`` (JPEG 0-9) and
+``compression`` (zlib 0-9) from the query string, so the chosen level is added to the
+URL nova returns. ``vnc_lite.html`` reads neither (it always uses noVNC's defaults,
+quality 6 / compression 2), so a URL on it is moved to ``vnc.html`` next to it (every
+noVNC >= 1.0 ships both; same proxy, same token). spice-html5 (0.3) reads no quality
+settings and never asks the server for a preferred image compression: that stays
+nova's ``[spice] image_compression``.
 """
 
 import collections
@@ -48,9 +51,9 @@ PROTOCOLS = collections.OrderedDict([
 AUTO = "AUTO"
 
 # noVNC's full client (vnc.html; Debian's vnc_auto.html links to it) connects only when
-# asked and does not scale by itself; its parameters are ignored by vnc_lite.html.
+# asked and does not scale to the frame by itself.
 NOVNC_PARAMS = {"autoconnect": "true", "resize": "scale"}
-NOVNC_LITE_PARAMS = {"scale": "true"}
+NOVNC_FULL_PAGE = "vnc.html"
 
 
 def console_type():
@@ -93,6 +96,15 @@ def novnc_client(url):
     return "lite" if page.startswith("vnc_lite") else "full"
 
 
+def novnc_full(url):
+    """``url`` on noVNC's full client: vnc_lite.html becomes vnc.html in its folder."""
+    if novnc_client(url) != "lite":
+        return url
+    parts = parse.urlsplit(url)
+    folder = parts.path.rsplit("/", 1)[0]
+    return parse.urlunsplit(parts._replace(path=f"{folder}/{NOVNC_FULL_PAGE}"))
+
+
 def with_params(url, params):
     """``url`` with ``params`` set in its query string (replacing the same keys)."""
     parts = parse.urlsplit(url)
@@ -103,18 +115,16 @@ def with_params(url, params):
 
 
 def quality_supported(con_type, url):
-    return con_type == "VNC" and novnc_client(url) == "full"
+    return con_type == "VNC"
 
 
 def console_url_for(con_type, url, quality):
     """The URL the browser opens: nova's URL plus the client's display settings."""
     if con_type != "VNC":
         return url
-    if novnc_client(url) == "lite":
-        return with_params(url, NOVNC_LITE_PARAMS)
     params = dict(NOVNC_PARAMS)
     params.update(QUALITY_LEVELS[quality].vnc_params)
-    return with_params(url, params)
+    return with_params(novnc_full(url), params)
 
 
 def spice_direct_proxy():

@@ -104,14 +104,20 @@ class QualityParamTests(test.TestCase):
                                       "best")
         self.assertIn(f"title=alice%28{SERVER_ID}%29", url)
 
-    def test_vnc_lite_gets_scaling_only_and_no_quality_choice(self):
+    def test_vnc_lite_moves_to_the_full_client_next_to_it(self):
+        # vnc_lite.html reads no quality settings; vnc.html beside it does.
         url = console.console_url_for("VNC", VNC_LITE_URL, "best")
-        self.assertIn("scale=true", url)
-        self.assertNotIn("quality=", url)
-        self.assertFalse(console.quality_supported("VNC", VNC_LITE_URL))
+        self.assertTrue(url.startswith(
+            f"http://127.0.0.1:6080/vnc.html?path=%3Ftoken%3D{VNC_TOKEN}&"), url)
+        self.assertIn("quality=9", url)
+        self.assertIn("compression=0", url)
+        self.assertIn("autoconnect=true", url)
+        url = console.console_url_for(
+            "VNC", "https://c.example:443/novnc/vnc_lite.html?path=%3Ftoken%3Dx", "low")
+        self.assertTrue(url.startswith("https://c.example:443/novnc/vnc.html?"), url)
+        self.assertIn("quality=2", url)
+        self.assertTrue(console.quality_supported("VNC", VNC_LITE_URL))
         self.assertTrue(console.quality_supported("VNC", VNC_URL))
-        self.assertTrue(console.quality_supported(
-            "VNC", "https://console.example/vnc.html?path=%3Ftoken%3Dx"))
 
     def test_spice_html5_url_is_unchanged_and_has_no_quality_choice(self):
         self.assertEqual(console.console_url_for("SPICE", SPICE_URL, "low"), SPICE_URL)
@@ -247,6 +253,13 @@ class ConsoleTabTests(test.TestCase):
         self.assertNotIn("Download .vv", html)
         self.consoles["VNC"].assert_called_once_with(test.IsHttpRequest(), SERVER_ID)
         self.consoles["SPICE"].assert_not_called()
+
+    @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
+    def test_vnc_lite_deployment_gets_the_full_client_at_best_quality(self):
+        res = self._get(consoles=_consoles(vnc=VNC_LITE_URL))
+        self.assertIn("http://127.0.0.1:6080/vnc.html?path=", res.context["console_url"])
+        self.assertIn("quality=9&compression=0", res.context["console_url"])
+        self.assertContains(res, "heps-console-quality")
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_tab_response_is_never_cached(self):
