@@ -271,12 +271,18 @@ def spice_direct_console_url(request, desktop_id):
 # --- launch form: quota readings, double-submit check, clean-up ------------------------
 
 def absolute_limits(request):
-    """nova ``GET /limits``: limits and usage of instances, cores and RAM (one call).
+    """nova ``GET /limits`` "absolute": limits and usage of instances, cores and RAM.
 
-    With the unified-limits quota driver nova reads the limits from keystone and the
-    usage from placement.
+    One call, through Horizon's openstacksdk compute proxy (the user's token as is):
+    Horizon's novaclient path would first fetch a new token and discover versions
+    (three more calls). With the unified-limits quota driver nova reads the limits from
+    keystone and the usage from placement; -1 means unlimited.
     """
-    return horizon_nova.tenant_absolute_limits(request, reserved=True)
+    response = _nova.computeclient(request).get("/limits", raise_exc=False)
+    body = response.json() if response.content else {}
+    if response.status_code >= 400:
+        raise nova_exceptions.from_response(response, body, "/limits", "GET")
+    return dict(body["limits"]["absolute"])
 
 
 def profile_list_with_specs(request):
@@ -285,8 +291,14 @@ def profile_list_with_specs(request):
     One flavor list call, like profile_list(); the launch form also needs the
     scheduling specs (GPU resource classes and traits) a Profile leaves out.
     """
+    # Compute >= 2.61 embeds every flavor's extra specs in the list. Asking openstacksdk
+    # for them (get_extras=True) would cost one more call per flavor that has none; only
+    # when no flavor came with any (an older nova) are they fetched one by one.
+    flavors = horizon_nova.flavor_list(request)
+    if not any(getattr(flavor, "extra_specs", None) for flavor in flavors):
+        flavors = horizon_nova.flavor_list(request, get_extras=True)
     found = []
-    for flavor in horizon_nova.flavor_list(request, get_extras=True):
+    for flavor in flavors:
         specs = dict(getattr(flavor, "extra_specs", None) or {})
         if not profiles.is_profile(specs):
             continue

@@ -16,6 +16,7 @@ distinct GPU request of the profiles. The independent ones run in parallel.
 import concurrent.futures
 import dataclasses
 import logging
+import unicodedata
 import uuid
 
 from django.core import validators
@@ -336,14 +337,14 @@ class LaunchForm(forms.SelfHandlingForm):
         # An untouched default follows the experiment (without JavaScript too).
         if not name or (experiment and name == desktops.default_name(username)):
             name = desktops.default_name(username, experiment)
-        if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
+        # nova's rule for server names: printable characters of the Basic Multilingual
+        # Plane (no Unicode category C*, Zl or Zp), checked here to say so clearly.
+        if any(unicodedata.category(ch).startswith("C") for ch in name):
             raise forms.ValidationError(_("A desktop name cannot contain control characters."))
-        if any(ord(ch) > 0xFFFF for ch in name):
-            # nova stores names as 3-byte UTF-8 on many deployments; emoji and other
-            # characters outside the Basic Multilingual Plane make it fail.
+        if any(ord(ch) > 0xFFFF or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
             raise forms.ValidationError(
-                _("A desktop name cannot contain emoji or other characters outside the "
-                  "Basic Multilingual Plane."))
+                _("A desktop name cannot contain emoji, line breaks or other characters "
+                  "the compute service does not accept in names."))
         if len(name) > desktops.NAME_MAX:
             raise forms.ValidationError(
                 _("A desktop name is at most %(max)s characters.") % {"max": desktops.NAME_MAX})

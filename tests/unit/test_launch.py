@@ -281,6 +281,9 @@ class LaunchSubmitTests(LaunchTestBase):
             "x" * 256: "at most 255 characters",
             "bad\x07name": "control characters",
             "tab\tname": "control characters",
+            "c1\x85control": "control characters",
+            "zero\u200bwidth": "control characters",
+            "line\u2028break": "line breaks",
             "emoji \U0001F600": "emoji",
         }
         for name, message in cases.items():
@@ -646,3 +649,41 @@ class ApiReadersTests(test.TestCase):
         opts = client.servers.list.call_args.kwargs["search_opts"]
         self.assertEqual(opts["tags"], "heps-desktop")
         self.assertIn("changes-since", opts)
+
+    def test_profile_list_with_specs_uses_embedded_specs(self):
+        def flavor(flavor_id, name, specs):
+            found = mock.Mock(id=flavor_id, vcpus=4, ram=8192, disk=40, extra_specs=specs)
+            found.name = name
+            return found
+
+        embedded = [flavor(data.VGPU_ID, "heps.vgpu.a16", data.VGPU_SPECS),
+                    flavor("m1", "m1.small", {}), flavor(data.CPU_ID, "heps.cpu.std",
+                                                          data.CPU_SPECS)]
+        with mock.patch.object(api.nova.horizon_nova, "flavor_list",
+                               return_value=embedded) as flavor_list:
+            found = api.nova.profile_list_with_specs(self._request())
+        flavor_list.assert_called_once_with(mock.ANY)  # no per-flavor spec calls
+        self.assertEqual([(p.name, specs) for p, specs in found],
+                         [("heps.vgpu.a16", data.VGPU_SPECS), ("heps.cpu.std", data.CPU_SPECS)])
+        # an older nova embeds no specs: they are fetched
+        bare = [flavor(data.VGPU_ID, "heps.vgpu.a16", {})]
+        with mock.patch.object(api.nova.horizon_nova, "flavor_list",
+                               side_effect=[bare, embedded[:1]]) as flavor_list:
+            found = api.nova.profile_list_with_specs(self._request())
+        self.assertEqual(flavor_list.call_args_list[1], mock.call(mock.ANY, get_extras=True))
+        self.assertEqual([p.name for p, _specs in found], ["heps.vgpu.a16"])
+
+    def test_absolute_limits_one_raw_call_errors_as_nova_exceptions(self):
+        proxy = mock.Mock()
+        proxy.get.return_value = mock.Mock(
+            status_code=200, content=b"x",
+            json=lambda: {"limits": {"absolute": data.absolute_limits()}})
+        with mock.patch.object(api.nova._nova, "computeclient", return_value=proxy):
+            self.assertEqual(api.nova.absolute_limits(self._request()),
+                             data.absolute_limits())
+            proxy.get.assert_called_once_with("/limits", raise_exc=False)
+            proxy.get.return_value = mock.Mock(
+                status_code=403, content=b"x", headers={},
+                json=lambda: {"forbidden": {"message": "Policy", "code": 403}})
+            with self.assertRaises(nova_exc.Forbidden):
+                api.nova.absolute_limits(self._request())
