@@ -39,6 +39,7 @@ LOCKS_MICROVERSION = "2.82"
 TIMEOUT = 20
 
 NotFound = manila_exceptions.NotFound
+BadRequest = manila_exceptions.BadRequest
 ClientException = manila_exceptions.ClientException
 
 

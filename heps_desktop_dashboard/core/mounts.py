@@ -491,8 +491,15 @@ def read_data_state(metadata):
                      error=metadata.get(META_DATA_ERROR) or "", problems=tuple(problems))
 
 
-def pseudo_task_state(metadata):
+# nova states in which nothing can move an attach/detach on (nova refuses metadata
+# updates then): the row must not keep polling for it.
+STUCK_SERVER_STATES = ("error", "shelved", "shelved_offloaded", "deleted", "soft_deleted")
+
+
+def pseudo_task_state(metadata, status=""):
     """The task the Desktops table shows while experiment data is (de)attached, or None."""
+    if (status or "").lower() in STUCK_SERVER_STATES:
+        return None
     state = (metadata or {}).get(META_DATA_STATE) if isinstance(metadata, dict) else None
     if state in ATTACHING_STATES:
         return TASK_ATTACHING_DATA

@@ -230,7 +230,11 @@ def _task(server):
 def _verified_share(request, mount):
     """The Manila share behind a recorded mount, re-checked: this project's, of the
     recorded kind, mountable, at an allowed level. Raises MountRefused."""
-    share = manila.share_with_exports(request, mount.share_id)
+    try:
+        share = manila.share_with_exports(request, mount.share_id)
+    except manila.NotFound as exc:
+        # Another project's private share, or a deleted one: same answer.
+        raise MountRefused(mounts.UNKNOWN_EXPERIMENT, detail=mount.share_id) from exc
     if share.project_id != request.user.tenant_id:
         raise MountRefused(mounts.OTHER_PROJECT, share)
     if share.kind != mount.kind:
@@ -241,20 +245,40 @@ def _verified_share(request, mount):
 
 # --- applying a plan -------------------------------------------------------------------
 
-def apply_on_launch(request, server, experiment_id, plan=None):
-    """Record the experiment's plan on a just-created desktop and take the first step.
+def launch_metadata(request, experiment_id, plan=None, mode=None):
+    """Server metadata to create a desktop with when it is launched with an experiment.
 
-    virtiofs: the desktop is then stopped when ACTIVE, the shares attached (2.97) and
-    the desktop started again, one step per ``advance()`` (the Desktops table shows
-    "Attaching experiment data" meanwhile). access-rule: the rules are created as soon
-    as nova reports the desktop's fixed address; the user-data (``user_data_for``) was
-    given at creation.
+    It must be given at creation: nova refuses metadata updates while a server is
+    building. It records the plan (``heps:data_*``, ``heps:mount:*``) with the state
+    "attaching" and the experiment id; ``apply_on_launch`` then takes it from there.
     """
-    plan = plan or plan_for(request, experiment_id)
+    plan = plan or plan_for(request, experiment_id, mode=mode)
     metadata = plan.server_metadata(mounts.STATE_ATTACHING)
     metadata[desktops.META_EXPERIMENT] = plan.experiment_id
-    _set_metadata(request, server.id, metadata)
-    return advance_by_id(request, server.id)
+    return metadata
+
+
+def apply_on_launch(request, server, experiment_id, plan=None, mode=None):
+    """Take the first step of attaching the experiment to a just-created desktop.
+
+    The desktop must have been created with ``launch_metadata()`` (and, in access-rule
+    mode, ``user_data_for()``). virtiofs: once nova reports it ACTIVE the desktop is
+    stopped, the shares attached (2.97) and the desktop started again, one step per
+    ``advance()`` (the Desktops table shows "Attaching experiment data" meanwhile).
+    access-rule: the rules are created as soon as nova reports its fixed address.
+    Returns the step taken (usually WAIT: the desktop is still building).
+    """
+    server = api.nova.desktop_get(request, server.id)
+    data = mounts.read_data_state(getattr(server, "metadata", None))
+    if data.empty:
+        # Created without launch_metadata(): only possible once nova is done building.
+        metadata = launch_metadata(request, experiment_id, plan=plan, mode=mode)
+        try:
+            _set_metadata(request, server.id, metadata)
+        except nova_exceptions.Conflict as exc:
+            raise MountRefused(mounts.BUSY, detail=_status(server)) from exc
+        server = api.nova.desktop_get(request, server.id)
+    return advance(request, server)
 
 
 def attach(request, desktop_id, experiment_id, levels=None, plan=None):
@@ -302,8 +326,13 @@ def advance_by_id(request, desktop_id):
 def _rule_states(request, desktop_id, share_ids):
     found = {}
     for share_id in dict.fromkeys(share_ids):
-        found[share_id] = [rule.get("state") or mounts.RULE_ACTIVE
-                           for rule in manila.desktop_rules(request, share_id, desktop_id)]
+        try:
+            rules = manila.desktop_rules(request, share_id, desktop_id)
+        except (manila.NotFound, manila.BadRequest):
+            # Not a share this project sees (Manila answers 400 to the rule list of an
+            # unknown share): it has no rules of ours, and granting it is refused later.
+            rules = []
+        found[share_id] = [rule.get("state") or mounts.RULE_ACTIVE for rule in rules]
     return found
 
 
@@ -347,11 +376,8 @@ def _run_step(request, server, data, step, address):
     elif step.action == mounts.START:
         _ignore_conflict(api.nova.desktop_start, request, desktop_id)
     elif step.action == mounts.ATTACH:
-        for share_id in step.share_ids:
-            mount = next(m for m in data.mounts if m.share_id == share_id)
-            share = _verified_share(request, mount)
-            mounts.check_share(share, project_id=request.user.tenant_id,
-                               mode=mounts.MODE_VIRTIOFS)
+        # Every share is checked before the first is attached: all or nothing.
+        for mount, share in _verified(request, data, step, mounts.MODE_VIRTIOFS):
             body = {"share": {"share_id": share.id, "tag": mount.tag or share.id}}
             _ignore_conflict(api.nova.compute_request, request, "POST",
                              f"/servers/{desktop_id}/shares", "share_attachments", body)
@@ -364,11 +390,7 @@ def _run_step(request, server, data, step, address):
             except (nova_exceptions.NotFound, nova_exceptions.Conflict) as exc:
                 LOG.info("detach %s from %s: %s", share_id, desktop_id, exc)
     elif step.action == mounts.ALLOW:
-        for share_id in step.share_ids:
-            mount = next(m for m in data.mounts if m.share_id == share_id)
-            share = _verified_share(request, mount)
-            mounts.check_share(share, project_id=request.user.tenant_id,
-                               mode=mounts.MODE_ACCESS_RULE)
+        for mount, share in _verified(request, data, step, mounts.MODE_ACCESS_RULE):
             manila.access_allow(request, share.id, address, mount.level, {
                 mounts.RULE_META_DESKTOP: desktop_id, mounts.RULE_META_KIND: share.kind,
                 mounts.RULE_META_EXPERIMENT: share.experiment})
@@ -389,6 +411,17 @@ def _run_step(request, server, data, step, address):
         _fail(request, server, data, step.reason)
 
 
+def _verified(request, data, step, mode):
+    """(mount, share) for every share of a step, all checked before any is acted on."""
+    checked = []
+    for share_id in step.share_ids:
+        mount = next(m for m in data.mounts if m.share_id == share_id)
+        share = _verified_share(request, mount)
+        mounts.check_share(share, project_id=request.user.tenant_id, mode=mode)
+        checked.append((mount, share))
+    return checked
+
+
 def _deny_quietly(request, share_id, rule_id):
     try:
         manila.access_deny(request, share_id, rule_id)
@@ -404,8 +437,13 @@ def _fail(request, server, data, reason):
             revoke(request, desktop_id, server=server, settle=0)
         except Exception:
             LOG.exception("desktop %s: could not take back a failed attach", desktop_id)
-    _set_metadata(request, desktop_id, {mounts.META_DATA_STATE: mounts.STATE_ERROR,
-                                        mounts.META_DATA_ERROR: reason[:64]})
+    try:
+        _set_metadata(request, desktop_id, {mounts.META_DATA_STATE: mounts.STATE_ERROR,
+                                            mounts.META_DATA_ERROR: reason[:64]})
+    except nova_exceptions.Conflict:
+        # nova keeps the metadata of a server in error or shelved as it is; the row stops
+        # polling (mounts.pseudo_task_state) and the tab shows the server's state.
+        LOG.info("desktop %s: cannot record the data error (%s)", desktop_id, reason)
     # A desktop the plugin stopped stays stopped: starting it while nova is still
     # detaching a share would put it into error (nova checks share states at power on).
 
@@ -622,7 +660,9 @@ def data_context(request, desktop):
         "mode_display": MODE_DISPLAY.get(mode, mode),
         "state_display": STATE_DISPLAY.get(data.state, data.state),
         "error_display": ERROR_DISPLAY.get(data.error, data.error),
-        "transitional": data.transitional, "rows": [], "snapshots": [], "quota": None,
+        "transitional": data.transitional and _status(server) not in
+        mounts.STUCK_SERVER_STATES,
+        "rows": [], "snapshots": [], "quota": None,
         "results_share": None, "manila_error": False,
     }
     states = {}
