@@ -1,8 +1,11 @@
 """Compute: desktops are nova servers tagged ``heps-desktop``.
 
-Clients come from Horizon's own per-request memoized novaclient (built from the
-request's token and the service catalog); microversions are negotiated by feature
-name against what the deployment's nova offers.
+The client is built per request from the request's keystone token and the catalog's
+compute endpoint, like Horizon's, but on a keystoneauth session with a token-endpoint
+plugin: the user's token is sent as it is. (Horizon's novaclient re-authenticates with
+the token, so every page that calls nova costs a fresh keystone token, which nova and
+every other service must then validate.) Microversions are negotiated by feature name
+against what the deployment's nova offers.
 """
 
 import logging
@@ -10,8 +13,13 @@ import threading
 import time
 
 import novaclient
+from django.conf import settings
+from horizon.utils import memoized
 from keystoneauth1 import adapter
+from keystoneauth1 import session as ks_session
+from keystoneauth1 import token_endpoint
 from novaclient import api_versions
+from novaclient import client as nova_client
 from novaclient import exceptions as nova_exceptions
 from openstack_dashboard.api import _nova
 from openstack_dashboard.api import base
@@ -49,6 +57,20 @@ FeatureNotAvailable = exceptions.FeatureNotAvailable
 InvalidMarker = exceptions.InvalidMarker
 
 
+@memoized.memoized
+def novaclient(request, version=None):
+    """A novaclient for this request speaking ``version`` (default 2.1), reusing the token."""
+    if isinstance(version, api_versions.APIVersion):
+        version = version.get_string()
+    endpoint = base.url_for(request, "compute")
+    verify = (False if getattr(settings, "OPENSTACK_SSL_NO_VERIFY", False)
+              else getattr(settings, "OPENSTACK_SSL_CACERT", None) or True)
+    session = ks_session.Session(
+        auth=token_endpoint.Token(endpoint, request.user.token.id),
+        verify=verify, user_agent="heps-desktop-dashboard")
+    return nova_client.Client(version or "2.1", session=session, endpoint_override=endpoint)
+
+
 def _version_range(request):
     endpoint = base.url_for(request, "compute")
     now = time.monotonic()
@@ -56,7 +78,7 @@ def _version_range(request):
         cached = _ranges.get(endpoint)
         if cached and now - cached[0] < _RANGE_TTL:
             return cached[1]
-    client = _nova.novaclient(request)
+    client = novaclient(request)
     found = api_versions._get_server_version_range(client)
     with _ranges_lock:
         _ranges[endpoint] = (now, found)
@@ -91,7 +113,7 @@ def compute_request(request, method, path, feature, body=None):
     second client stack); errors raise novaclient exceptions like any other call.
     """
     version = get_microversion(request, feature, raw=True).get_string()
-    session_client = _nova.novaclient(request).client
+    session_client = novaclient(request).client
     headers = {
         "X-OpenStack-Nova-API-Version": version,
         "OpenStack-API-Version": f"compute {version}",
@@ -108,7 +130,7 @@ def compute_request(request, method, path, feature, body=None):
 
 
 def client_for(request, feature):
-    return _nova.novaclient(request, version=get_microversion(request, feature))
+    return novaclient(request, version=get_microversion(request, feature))
 
 
 def page_size(request):
@@ -252,7 +274,7 @@ def spice_direct_console_url(request, desktop_id):
     credential.
     """
     version = get_microversion(request, "spice_direct", raw=True).get_string()
-    session_client = _nova.novaclient(request).client
+    session_client = novaclient(request).client
     headers = {
         "X-OpenStack-Nova-API-Version": version,
         "OpenStack-API-Version": f"compute {version}",
@@ -361,4 +383,4 @@ def desktop_discard(request, server_id):
     No tag check, unlike desktop_delete(): the launch may be failing precisely because
     the new server came back without its tag.
     """
-    _nova.novaclient(request).servers.delete(server_id)
+    novaclient(request).servers.delete(server_id)
