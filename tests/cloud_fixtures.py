@@ -10,7 +10,7 @@ Fixtures (session scope unless noted):
                   127.0.0.1:5000, else `devcloud/cloud up`, and `down` at the
                   end only if this session started it); seeded.
   horizon_server  `scripts/horizon-serve 8001` pointed at the dev cloud, log in
-                  test-artifacts/horizon-serve.log.
+                  test-artifacts/horizon-serve-<port>.log; .url is its base URL.
   admin, alice, bob, reader
                   openstacksdk connections from the seeded clouds.yaml.
   server_factory  (function) creates nova servers and deletes them (waiting
@@ -23,7 +23,8 @@ Environment knobs:
   HEPS_DEVCLOUD_NO_START=1  never run `cloud up`: fail if keystone does not answer
   HEPS_DEVCLOUD_RESEED=1  run the seed even if the cloud looks seeded
   HEPS_HORIZON_URL        use an already running Horizon instead of starting one
-  HEPS_TEST_HORIZON_PORT  port for the Horizon the tests start (default 8001)
+  HEPS_TEST_HORIZON_PORT  port for the Horizon the tests start (default 8001, or a
+                          free port if 8001 is taken, e.g. by another session)
 
 On a failed integration/browser test what the dev cloud's services logged during
 that test (logs with errors first, from the first error on, at most 40 lines
@@ -37,6 +38,7 @@ import os
 import pathlib
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -385,6 +387,21 @@ class HorizonServer:
     proc: subprocess.Popen = None
 
 
+def _port_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _stop_group(proc, grace=15):
     if proc.poll() is not None:
         return
@@ -398,27 +415,36 @@ def _stop_group(proc, grace=15):
         pass
 
 
+_horizon_logs = []
+
+
 @pytest.fixture(scope="session")
 def horizon_server(devcloud, artifacts_dir):
     given = os.environ.get("HEPS_HORIZON_URL")
     if given:
         yield HorizonServer(url=given.rstrip("/"))
         return
-    port = int(os.environ.get("HEPS_TEST_HORIZON_PORT", "8001"))
+    asked = os.environ.get("HEPS_TEST_HORIZON_PORT")
+    port = int(asked or 8001)
+    if not _port_free(port):
+        if asked:
+            pytest.fail(f"127.0.0.1:{port} (HEPS_TEST_HORIZON_PORT) is in use; set "
+                        f"HEPS_HORIZON_URL=http://127.0.0.1:{port} to test against what "
+                        "runs there", pytrace=False)
+        port = _free_port()  # e.g. another test session's Horizon holds 8001
+        sys.stderr.write(f"\n[horizon] 8001 is in use: serving on {port}\n")
     url = f"http://127.0.0.1:{port}"
-    if http_ok(url + "/auth/login/", timeout=2):
-        pytest.fail(f"something already answers on {url}; stop it or set "
-                    f"HEPS_HORIZON_URL={url} to test against it", pytrace=False)
     serve = REPO / "scripts" / "horizon-serve"
     if not serve.exists():
         pytest.fail(f"{serve} is missing", pytrace=False)
-    log = artifacts_dir / "horizon-serve.log"
+    log = artifacts_dir / f"horizon-serve-{port}.log"
     env = dict(os.environ, OPENSTACK_KEYSTONE_URL=devcloud.keystone_url)
     out = open(log, "wb")
     proc = subprocess.Popen([str(serve), str(port)], stdout=out,
                             stderr=subprocess.STDOUT, env=env, cwd=REPO,
                             start_new_session=True)
     server = HorizonServer(url=url, log=log, proc=proc)
+    _horizon_logs.append(log)
     try:
         deadline = time.monotonic() + 180
         while not http_ok(url + "/auth/login/", timeout=5):
@@ -487,7 +513,7 @@ def pytest_runtest_makereport(item, call):
             report.sections.extend(_failure_log_sections(item.stash[_log_sizes_key]))
         except OSError as e:
             report.sections.append(("devcloud logs", f"could not read: {e}"))
-        hlog = ARTIFACTS / "horizon-serve.log"
-        if "horizon_server" in getattr(item, "fixturenames", ()) and hlog.exists():
-            report.sections.append(("horizon-serve.log (tail)", tail(hlog)))
+        hlog = _horizon_logs[-1] if _horizon_logs else None
+        if "horizon_server" in getattr(item, "fixturenames", ()) and hlog and hlog.exists():
+            report.sections.append((f"{hlog.name} (tail)", tail(hlog)))
     return report
