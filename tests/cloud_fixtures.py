@@ -1,7 +1,7 @@
 """pytest plugin: fixtures for tests that run against the dev cloud.
 
-Wired in tests/conftest.py with ``pytest_plugins = ["tests.cloud_fixtures"]``
-(or ``-p tests.cloud_fixtures`` on the command line). Importing it is cheap:
+Wired in tests/conftest.py with ``pytest_plugins = ["cloud_fixtures"]`` (pytest.ini
+puts tests/ on sys.path; ``-p cloud_fixtures`` does the same). Importing it is cheap:
 openstacksdk is only imported when a cloud fixture is used, so unit-test runs
 do not pay for it.
 
