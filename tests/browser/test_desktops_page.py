@@ -45,3 +45,12 @@ def test_desktop_shows_for_its_project_only(login, horizon_server, alice,
 
     text = _rows_text(login("bob"), horizon_server.url)
     assert desktop["name"] not in text
+
+
+def test_reader_sees_the_experiments_desktops_read_only(login, horizon_server, alice,
+                                                         server_factory):
+    stamp = int(time.time() * 1000) % 10**8
+    desktop = server_factory.create(alice, f"br-read-{stamp}")
+    page = login("reader")  # reader role on both experiments, default experiment-a
+    assert desktop["name"] in _rows_text(page, horizon_server.url)
+    assert page.locator("table#desktops").get_by_text("Launch Desktop").count() == 0
