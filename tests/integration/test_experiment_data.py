@@ -1,7 +1,7 @@
 """Experiment data against the dev cloud's real Manila and nova (no mocks).
 
 The plugin's own functions (api/, desktops/experiments.py) are called with a Django
-request carrying a real keystone token (integration/experiment_request.py); what they
+request carrying a real keystone token (integration/horizon_request.py); what they
 did is checked with the real APIs as admin (access rules with their addresses and
 levels, share attachments, locks), not with the plugin's own readers.
 """
@@ -22,7 +22,7 @@ from heps_desktop_dashboard.api import manila
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.desktops import experiments
-from integration.experiment_request import make_request
+from integration.horizon_request import make_request
 
 pytestmark = pytest.mark.integration
 
