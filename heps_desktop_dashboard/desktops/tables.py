@@ -53,6 +53,9 @@ def expiry_text(row):
         if row.metadata_problems:
             return _("Invalid expiry")
         return _("Never")
+    if rows.expiry_warning(row):
+        return format_html('<span class="label label-warning" title="{}">{}</span>',
+                           _("Extend it to keep it"), row.time_left)
     return row.time_left
 
 
@@ -114,7 +117,7 @@ class DesktopsTable(tables.DataTable):
     task = tables.Column(
         "task_state",
         verbose_name=_("Task"),
-        empty_value=instance_tables.TASK_DISPLAY_NONE,
+        empty_value="—",
         status=True,
         status_choices=TASK_STATUS_CHOICES,
         display_choices=TASK_DISPLAY_CHOICES,

@@ -273,3 +273,20 @@ class RowUpdateTests(test.TestCase):
         self.assertContains(self._row_update(server), "HEPS Imaging 2026.2")
         self.assertContains(self._row_update(server), "HEPS Imaging 2026.2")
         self.mock_images_by_id.assert_called_once()
+
+
+class ExpiryColumnTests(test.TestCase):
+    @test.create_mocks({api.nova: ["desktop_list_paged"], api.glance: ["images_by_id"]})
+    def test_desktops_inside_the_warning_window_are_flagged(self):
+        import datetime
+
+        from heps_desktop_dashboard.core import desktops
+
+        soon = desktops.format_expiry(datetime.datetime.now(datetime.UTC)
+                                      + datetime.timedelta(hours=2))
+        self.mock_desktop_list_paged.return_value = (
+            [data.server(name="soon", metadata={"heps:expires_at": soon}),
+             data.server(name="later")], False, False)
+        self.mock_images_by_id.return_value = {}
+        res = self.client.get(INDEX_URL)
+        self.assertContains(res, 'class="label label-warning"', count=1)
