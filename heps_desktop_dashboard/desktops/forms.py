@@ -34,6 +34,7 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import images as golden
 from heps_desktop_dashboard.core import profiles
 from heps_desktop_dashboard.core import quota
+from heps_desktop_dashboard.desktops import experiments
 
 LOG = logging.getLogger(__name__)
 
@@ -134,9 +135,13 @@ class LaunchForm(forms.SelfHandlingForm):
             "That is not a desktop profile (it may just have been deleted). Choose one "
             "from the list.")},
     )
-    experiment = forms.CharField(
-        label=_("Experiment"), required=False, max_length=64,
-        help_text=_("Proposal number of the experiment, e.g. 2026-0142 (optional)."),
+    # The project's experiments (Manila shares, desktops/experiments.py) or "None".
+    experiment = forms.ThemableChoiceField(
+        label=_("Experiment"), required=False,
+        help_text=_("Its raw data is mounted read-only at /data/raw and its results "
+                    "read-write at /data/results."),
+        error_messages={"invalid_choice": _(
+            "That is not one of this project's experiments. Choose one from the list.")},
     )
     name = forms.CharField(
         label=_("Desktop name"), max_length=desktops.NAME_MAX, required=False,
@@ -160,6 +165,7 @@ class LaunchForm(forms.SelfHandlingForm):
         self.notes = []
         self._load()
         self._setup_choices()
+        self.fields["experiment"].choices = experiments.experiment_choices(request)
 
     # --- building the form --------------------------------------------------------
 
@@ -377,6 +383,15 @@ class LaunchForm(forms.SelfHandlingForm):
         if token and token in self.request.session.get(USED_TOKENS_KEY, []):
             self.add_error(None, _("This launch form was already submitted; the desktop is "
                                    "in the list. Open Launch Desktop again for another one."))
+        data["plan"] = None
+        if data.get("experiment"):
+            # Every share checked (project, state, protocol) before anything is created.
+            try:
+                data["plan"] = experiments.plan_for(self.request, data["experiment"])
+            except experiments.MountRefused as exc:
+                self.add_error("experiment", experiments.refusal_message(exc))
+            except experiments.ShareServiceUnavailable:
+                self.add_error("experiment", experiments.MANILA_DOWN)
         profile = data["profile_obj"]
         if profile is not None:
             self._check_quota(profile)
@@ -416,6 +431,11 @@ class LaunchForm(forms.SelfHandlingForm):
             metadata = desktops.build_metadata(
                 owner=request.user.username, profile=profile.name, expires_at=expires,
                 experiment=data["experiment"])
+            plan = data.get("plan")
+            if plan is not None:
+                metadata.update(experiments.launch_metadata(request, plan.experiment_id,
+                                                            plan=plan))
+            user_data = experiments.user_data_for(request, data["experiment"], plan=plan)
         except ValueError as exc:
             self.api_error(_("The desktop's settings are invalid: %s") % exc)
             return False
@@ -434,7 +454,8 @@ class LaunchForm(forms.SelfHandlingForm):
             server = api.nova.desktop_create(
                 request, name=name, image_id=image.id, flavor_id=profile.id,
                 metadata=metadata, network_id=network.id,
-                security_groups=[security_group] if security_group else None)
+                security_groups=[security_group] if security_group else None,
+                user_data=user_data)
         except Exception as exc:
             self._launch_failed(exc, name)
             return False
@@ -446,8 +467,21 @@ class LaunchForm(forms.SelfHandlingForm):
             self._launch_failed(exc, name, created=True)
             return False
         self._remember_token(data.get("launch_token"))
+        if plan is not None:
+            self._attach_experiment(server, plan)
         messages.success(request, _('Launching desktop "%s".') % name)
         return server
+
+    def _attach_experiment(self, server, plan):
+        """First step of attaching the experiment; the Desktops table's row updates take
+        the rest ("Attaching experiment data"), so the request does not wait for nova."""
+        try:
+            experiments.apply_on_launch(self.request, server, plan.experiment_id, plan=plan)
+        except Exception as exc:
+            LOG.warning("Desktop %s: first experiment-data step deferred: %s", server.id, exc)
+        messages.info(self.request, _(
+            "Experiment %s is attached once the desktop is running; the list shows "
+            "\"Attaching experiment data\" meanwhile.") % plan.experiment_id)
 
     def _recent_twin(self, name, image, profile):
         """A desktop of the same name, image and profile launched seconds ago, if any."""

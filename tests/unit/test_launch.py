@@ -11,10 +11,13 @@ from novaclient import exceptions as nova_exc
 from openstack_dashboard.test import helpers as test
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.api import manila
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import quota
+from heps_desktop_dashboard.desktops import experiments
 from heps_desktop_dashboard.desktops import forms as launch_forms
 from test_data import desktops_data
+from test_data import experiments_data
 from test_data import launch_data as data
 
 LAUNCH_URL = reverse("horizon:project:desktops:launch")
@@ -27,6 +30,9 @@ LOAD = {
     api.placement: ["project_usages", "gpu_free"],
     api.keystone: ["compute_limits"],
     api.neutron: ["desktop_network"],
+    # The experiment choices come from Manila (desktops/experiments.py).
+    manila: ["experiment_shares"],
+    experiments: ["apply_on_launch"],
 }
 
 
@@ -40,6 +46,9 @@ class LaunchTestBase(test.TestCase):
         self.mock_gpu_free.return_value = data.free() if free is None else free
         self.mock_recent_desktops.return_value = []
         self.mock_desktop_network.return_value = mock.Mock(id="net-1")
+        self.mock_experiment_shares.return_value = [
+            experiments_data.share(kind, project=self.tenant.id, experiment=exp)
+            for exp in ("2026-0142", "E-1") for kind in ("raw", "results")]
 
     def _mock_created(self, **kwargs):
         server = data.created(**kwargs)
