@@ -38,3 +38,14 @@ def test_wheel_contains_enabled_static_and_templates(tmp_path):
     assert "heps_desktop_dashboard/local_settings.d/_1799_heps_desktops_settings.py" in names
     assert not any(name.startswith(("enabled/", "static/", "templates/", "tests/"))
                    for name in names)
+
+
+def test_zh_hans_catalog_is_compiled_and_used():
+    import pathlib as _pathlib
+
+    from django.utils import translation
+
+    locale = _pathlib.Path(heps_desktop_dashboard.__file__).parent / "locale" / "zh_Hans"
+    assert (locale / "LC_MESSAGES" / "django.mo").exists()
+    with translation.override("zh-hans"):
+        assert translation.gettext("Launch Desktop") == "启动桌面"
