@@ -22,6 +22,7 @@ from heps_desktop_dashboard.api import manila
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.desktops import experiments
+from heps_desktop_dashboard.desktops import forms as launch_forms
 from integration.horizon_request import make_request
 
 pytestmark = pytest.mark.integration
@@ -256,6 +257,42 @@ def test_launch_virtiofs_mode_stops_attaches_and_starts(
     wait_until(lambda: not _nova_rules_for(admin, raw_id, server.id)
                and not _nova_rules_for(admin, results_id, server.id),
                60, what="nova's host rules removed")
+
+
+@pytest.mark.parametrize("mode", [ACCESS_RULE, VIRTIOFS])
+def test_launch_form_with_an_experiment_then_delete(mode, devcloud, launcher, admin, alice,
+                                                    raw_id, results_id, settings):
+    """The real launch path: LaunchForm (choices from Manila, plan checked, metadata and
+    user-data at creation), then the row updates attach, then Delete revokes."""
+    settings.HEPS_DESKTOPS = dict(settings.HEPS_DESKTOPS, share_mount_mode=mode,
+                                  network="desktop-net")
+    blank = launch_forms.LaunchForm(make_request(devcloud, "alice"))
+    assert EXPERIMENT in dict(blank.fields["experiment"].choices)
+    values = {name: field.initial for name, field in blank.fields.items()}
+    values.update(name=_uid(f"it-exp-form-{mode[:2]}"), experiment=EXPERIMENT,
+                  profile=devcloud.manifest["flavors"]["heps.cpu.std"], lifetime_hours=2)
+    request = make_request(devcloud, "alice", method="POST", path="/project/desktops/launch/",
+                           data=values)
+    form = launch_forms.LaunchForm(request, data=values)
+    assert form.is_valid(), form.errors
+    server = form.handle(request, form.cleaned_data)
+    assert server, form.errors
+    launcher.made.append(server.id)
+    detail = nova(admin, "GET", f"/servers/{server.id}")["server"]
+    user_data = base64.b64decode(detail["OS-EXT-SRV-ATTR:user_data"]).decode()
+    assert "Where=/data/raw" in user_data
+    assert detail["metadata"]["heps:data_mode"] == mode
+    server = drive(request, server.id, mounts.STATE_ATTACHED, timeout=180)
+    if mode == ACCESS_RULE:
+        (rule,) = desktop_rules(admin, raw_id, server.id)
+        assert (rule["access_to"], rule["access_level"]) == (fixed_ip(server), "ro")
+    else:
+        shares = nova(alice, "GET", f"/servers/{server.id}/shares")["shares"]
+        assert {s["share_id"] for s in shares} == {raw_id, results_id}
+    experiments.revoke_then_delete(request, server.id)
+    launcher.wait_gone(server.id)
+    assert desktop_rules(admin, raw_id, server.id) == []
+    assert desktop_rules(admin, results_id, server.id) == []
 
 
 # --- attach / detach on an existing desktop --------------------------------------------
