@@ -290,7 +290,7 @@ class OrphanDecisionTests(test.TestCase):
         for i, share_id in enumerate(mounts_):
             kind = ("raw", "results")[i]
             metadata[f"heps:mount:{kind}"] = f"nfs h:/x /data/{kind} ro {share_id}"
-        return {"id": "d1", "status": status, "metadata": metadata,
+        return {"id": "d1", "status": status, "metadata": metadata, "tags": ["heps-desktop"],
                 "addresses": {"net": [{"addr": address}]}}
 
     def rule(self, desktop="d1", access_to="10.42.1.7", state="active"):
@@ -328,3 +328,5 @@ class OrphanDecisionTests(test.TestCase):
         self.assertEqual(orphans.classify_attachments(server, attached), ["s2"])
         self.assertEqual(orphans.classify_attachments(
             self.server(state="detaching"), attached), [])
+        plain = dict(self.server(), tags=[])
+        self.assertEqual(orphans.classify_attachments(plain, attached), [])

@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand
 from django.core.management.base import CommandError
 
 from heps_desktop_dashboard.api import manila
+from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 
 NOVA_MV = "2.97"
@@ -90,7 +91,13 @@ def classify_rule(share, rule, servers, locks=(), attached_anywhere=False):
 
 
 def classify_attachments(server, attachments):
-    """Share ids attached to ``server`` that its experiment-data metadata no longer has."""
+    """Share ids attached to a desktop that its experiment-data metadata no longer has.
+
+    Servers that are not desktops (no ``heps-desktop`` tag) are never judged: a share
+    attached to them by hand is none of the plugin's business.
+    """
+    if desktops.DESKTOP_TAG not in ((server or {}).get("tags") or ()):
+        return []
     data = _server_mounts(server)
     if data.transitional:
         return []
