@@ -53,11 +53,11 @@ def _translate_errors(func):
         try:
             return func(*args, **kwargs)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                ks_exceptions.ConnectFailure, ks_exceptions.ConnectTimeout,
-                ks_exceptions.EndpointNotFound) as exc:
+                manila_exceptions.ConnectionError, ks_exceptions.ConnectFailure,
+                ks_exceptions.ConnectTimeout, ks_exceptions.EndpointNotFound) as exc:
             raise ShareServiceUnavailable(str(exc)) from exc
-        except manila_exceptions.ClientException as exc:
-            if getattr(exc, "code", 0) and int(exc.code) >= 500:
+        except manila_exceptions.HttpError as exc:
+            if (exc.http_status or 0) >= 500:
                 raise ShareServiceUnavailable(str(exc)) from exc
             raise
         except ks_exceptions.HttpError as exc:
