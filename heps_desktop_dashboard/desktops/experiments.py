@@ -152,10 +152,24 @@ def experiment_choices(request, include_none=True):
 
 
 def get_experiment(request, experiment_id, with_exports=False):
-    for experiment in experiment_list(request, with_exports=with_exports):
+    """One of the project's experiments (one share list; with ``with_exports``, one
+    export-location call per share of that experiment only)."""
+    for experiment in experiment_list(request):
         if experiment.id == experiment_id:
+            if with_exports:
+                experiment = _with_exports(request, experiment)
             return experiment
     raise MountRefused(mounts.UNKNOWN_EXPERIMENT, detail=experiment_id)
+
+
+def _with_exports(request, experiment):
+    def load(share):
+        if share is None or share.status != mounts.MOUNTABLE_STATUS:
+            return share
+        paths = mounts.export_paths(manila.export_locations(request, share.id))
+        return dataclasses.replace(share, exports=paths)
+    return dataclasses.replace(experiment, raw=load(experiment.raw),
+                               results=load(experiment.results))
 
 
 def plan_for(request, experiment_id, levels=None, mode=None):

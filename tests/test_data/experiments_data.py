@@ -200,6 +200,10 @@ class FakeCloud:
                 if info["project_id"] == request.user.tenant_id
                 and "heps:experiment" in info["metadata"]]
 
+    def export_locations(self, request, share_id):
+        self._check("export_locations")
+        return [{"path": EXPORT + share_id, "preferred": True}]
+
     def share_with_exports(self, request, share_id):
         self._check("share_with_exports")
         info = self.shares.get(share_id)
@@ -238,7 +242,7 @@ class FakeCloud:
         nova_names = ("desktop_get", "desktop_stop", "desktop_start", "desktop_delete",
                       "supports", "compute_request")
         manila_names = ("experiment_shares", "share_with_exports", "desktop_rules",
-                        "access_allow", "access_deny")
+                        "access_allow", "access_deny", "export_locations")
         stack = [mock.patch.object(api.nova, name, getattr(self, name)) for name in nova_names]
         stack += [mock.patch.object(manila, name, getattr(self, name))
                   for name in manila_names]

@@ -31,7 +31,7 @@ LOAD = {
     api.keystone: ["compute_limits"],
     api.neutron: ["desktop_network"],
     # The experiment choices come from Manila (desktops/experiments.py).
-    manila: ["experiment_shares"],
+    manila: ["experiment_shares", "export_locations"],
     experiments: ["apply_on_launch"],
 }
 
@@ -49,6 +49,8 @@ class LaunchTestBase(test.TestCase):
         self.mock_experiment_shares.return_value = [
             experiments_data.share(kind, project=self.tenant.id, experiment=exp)
             for exp in ("2026-0142", "E-1") for kind in ("raw", "results")]
+        self.mock_export_locations.side_effect = lambda request, share_id: [
+            {"path": experiments_data.EXPORT + share_id, "preferred": True}]
 
     def _mock_created(self, **kwargs):
         server = data.created(**kwargs)
