@@ -1,5 +1,6 @@
 # Experiment Desktops settings. Copy to openstack_dashboard/local/local_settings.d/
-# and adjust; every key is optional (defaults in heps_desktop_dashboard/conf.py).
+# and adjust; every key is optional (defaults and meaning: heps_desktop_dashboard/conf.py
+# and the README's Configuration table).
 HEPS_DESKTOPS = {
     "share_mount_mode": "access-rule",
     "default_lifetime_hours": 24,
@@ -8,5 +9,7 @@ HEPS_DESKTOPS = {
     "network": None,
     "security_group": "heps-desktop",
     "console_type": "AUTO",
+    "console_quality": "best",
+    "spice_direct_proxy": None,
     "capacity_credential": None,
 }

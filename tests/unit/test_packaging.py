@@ -49,3 +49,16 @@ def test_zh_hans_catalog_is_compiled_and_used():
     assert (locale / "LC_MESSAGES" / "django.mo").exists()
     with translation.override("zh-hans"):
         assert translation.gettext("Launch Desktop") == "启动桌面"
+
+
+def test_settings_snippet_names_every_setting():
+    from heps_desktop_dashboard import conf
+
+    snippet = (pathlib.Path(heps_desktop_dashboard.__file__).parent / "local_settings.d"
+               / "_1799_heps_desktops_settings.py")
+    namespace = {}
+    exec(snippet.read_text(), namespace)  # noqa: S102 - the plugin's own settings snippet
+    assert set(namespace["HEPS_DESKTOPS"]) == set(conf.DEFAULTS)
+    readme = (ROOT / "README.md").read_text()
+    for key in conf.DEFAULTS:
+        assert f"| `{key}` |" in readme, key
