@@ -34,6 +34,21 @@ class _ExperimentForm(forms.SelfHandlingForm):
     def _manila_down(self):
         self.add_error(None, experiments.MANILA_DOWN)
 
+    @staticmethod
+    def _call(request, failure, call, *args, **kwargs):
+        """Run an experiments.* step; a refusal or error becomes a message and None."""
+        try:
+            return call(request, *args, **kwargs)
+        except experiments.ExportRefused as exc:
+            messages.error(request, exc.message)
+        except experiments.MountRefused as exc:
+            messages.error(request, experiments.refusal_message(exc))
+        except experiments.ShareServiceUnavailable:
+            messages.error(request, experiments.MANILA_DOWN)
+        except Exception:
+            exceptions.handle(request, failure)
+        return None
+
 
 class AttachExperimentForm(_ExperimentForm):
     experiment = forms.ThemableChoiceField(label=_("Experiment"))
@@ -80,17 +95,9 @@ class AttachExperimentForm(_ExperimentForm):
         return data
 
     def handle(self, request, data):
-        try:
-            experiments.attach(request, data["desktop_id"], data["experiment"],
-                               plan=data["plan"])
-        except experiments.MountRefused as exc:
-            messages.error(request, experiments.refusal_message(exc))
-            return False
-        except experiments.ShareServiceUnavailable:
-            messages.error(request, experiments.MANILA_DOWN)
-            return False
-        except Exception:
-            exceptions.handle(request, _("Unable to attach the experiment data."))
+        attached = self._call(request, _("Unable to attach the experiment data."),
+                              _attach, data["desktop_id"], data["experiment"], data["plan"])
+        if not attached:
             return False
         if self.needs_restart:
             message = _('Attaching experiment %(exp)s to desktop "%(name)s": it is stopped, '
@@ -110,20 +117,10 @@ class SnapshotResultsForm(_ExperimentForm):
                                   required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def handle(self, request, data):
-        try:
-            snapshot = experiments.snapshot_results(request, data["share_id"], data["name"],
-                                                    data["description"])
-        except experiments.ExportRefused as exc:
-            messages.error(request, exc.message)
-            return False
-        except experiments.MountRefused as exc:
-            messages.error(request, experiments.refusal_message(exc))
-            return False
-        except experiments.ShareServiceUnavailable:
-            messages.error(request, experiments.MANILA_DOWN)
-            return False
-        except Exception:
-            exceptions.handle(request, _("Unable to snapshot the results share."))
+        snapshot = self._call(request, _("Unable to snapshot the results share."),
+                              experiments.snapshot_results, data["share_id"], data["name"],
+                              data["description"])
+        if snapshot is None:
             return False
         messages.success(request, _('Creating snapshot "%s" of the results share.')
                          % (snapshot.get("name") or data["name"]))
@@ -145,20 +142,10 @@ class ShareFromSnapshotForm(_ExperimentForm):
             for s in snapshots] or [("", _("No snapshot yet"))]
 
     def handle(self, request, data):
-        try:
-            share = experiments.share_from_snapshot(request, data["snapshot"], data["name"],
-                                                    data["description"])
-        except experiments.ExportRefused as exc:
-            messages.error(request, exc.message)
-            return False
-        except experiments.MountRefused as exc:
-            messages.error(request, experiments.refusal_message(exc))
-            return False
-        except experiments.ShareServiceUnavailable:
-            messages.error(request, experiments.MANILA_DOWN)
-            return False
-        except Exception:
-            exceptions.handle(request, _("Unable to create a share from the snapshot."))
+        share = self._call(request, _("Unable to create a share from the snapshot."),
+                           experiments.share_from_snapshot, data["snapshot"], data["name"],
+                           data["description"])
+        if share is None:
             return False
         messages.success(request, _('Creating share "%s" from the snapshot.')
                          % (share.get("name") or data["name"]))
@@ -181,6 +168,11 @@ class SaveImageForm(_ExperimentForm):
     def get_success_url(self):
         return reverse("horizon:project:desktops:detail",
                        args=[self.cleaned_data.get("desktop_id")])
+
+
+def _attach(request, desktop_id, experiment, plan):
+    experiments.attach(request, desktop_id, experiment, plan=plan)
+    return True
 
 
 def default_image_name(desktop_name, now=None):
