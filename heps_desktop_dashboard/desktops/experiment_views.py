@@ -3,42 +3,24 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
-from horizon import forms
 from horizon.utils import memoized
 
-from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.desktops import experiment_forms
 from heps_desktop_dashboard.desktops import experiments
-from heps_desktop_dashboard.desktops import rows
+from heps_desktop_dashboard.desktops import views
 
 MODAL_TEMPLATE = "heps_desktops/desktops/_experiment_modal.html"
 
 
-class _ExperimentModalView(forms.ModalFormView):
+class _ExperimentModalView(views.DesktopModalView):
     template_name = MODAL_TEMPLATE
-    submit_label = _("Save")
-    url_name = None
     help_text = ""
-
-    @memoized.memoized_method
-    def get_object(self):
-        """The desktop behind the URL (tag and project checked), or back to the list."""
-        try:
-            return rows.DesktopRow(api.nova.desktop_get(self.request, self.kwargs["desktop_id"]))
-        except Exception:
-            exceptions.handle(self.request, _("Unable to retrieve the desktop."),
-                              redirect=reverse("horizon:project:desktops:index"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["desktop"] = self.get_object()
-        context["submit_url"] = reverse(self.url_name, args=[self.kwargs["desktop_id"]])
         context["help_text"] = self.help_text
         return context
-
-    def get_initial(self):
-        return {"desktop_id": self.kwargs["desktop_id"]}
 
     def get_success_url(self):
         return experiment_forms.experiment_tab_url(self.kwargs["desktop_id"])
@@ -49,7 +31,7 @@ class AttachExperimentView(_ExperimentModalView):
     form_id = "attach_experiment_form"
     page_title = _("Attach Experiment Data")
     submit_label = _("Attach")
-    url_name = "horizon:project:desktops:attach_experiment"
+    submit_url_name = "horizon:project:desktops:attach_experiment"
 
     @property
     def help_text(self):
@@ -100,7 +82,7 @@ class SnapshotResultsView(_ResultsView):
     form_id = "snapshot_results_form"
     page_title = _("Snapshot Results")
     submit_label = _("Create Snapshot")
-    url_name = "horizon:project:desktops:snapshot_results"
+    submit_url_name = "horizon:project:desktops:snapshot_results"
     help_text = _("A snapshot keeps the results share as it is now. Create a new share "
                   "from it to hand the results on, or to keep them after the experiment.")
 
@@ -118,7 +100,7 @@ class ShareFromSnapshotView(_ResultsView):
     form_id = "share_from_snapshot_form"
     page_title = _("Create Share from Snapshot")
     submit_label = _("Create Share")
-    url_name = "horizon:project:desktops:share_from_snapshot"
+    submit_url_name = "horizon:project:desktops:share_from_snapshot"
     help_text = _("The new share holds the snapshot's data, with the same size and "
                   "protocol. It is not part of the experiment: it does not replace the "
                   "results share.")
@@ -145,7 +127,7 @@ class SaveImageView(_ExperimentModalView):
     form_id = "save_image_form"
     page_title = _("Save Desktop as Image")
     submit_label = _("Save Image")
-    url_name = "horizon:project:desktops:save_image"
+    submit_url_name = "horizon:project:desktops:save_image"
     help_text = _("A private image of the desktop's disk, visible only to this project "
                   "and tagged with the desktop, experiment and golden image it came from. "
                   "Experiment data on shares is not part of the image.")

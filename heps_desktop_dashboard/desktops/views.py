@@ -122,7 +122,9 @@ class DetailView(tabs.TabView):
         return self.tab_group_class(request, desktop=self.get_data(), **kwargs)
 
 
-class _DesktopModalView(forms.ModalFormView):
+class DesktopModalView(forms.ModalFormView):
+    """A modal form about the one desktop named in the URL (checked: tag and project)."""
+
     submit_label = _("Save")
     success_url = reverse_lazy("horizon:project:desktops:index")
 
@@ -140,7 +142,7 @@ class _DesktopModalView(forms.ModalFormView):
         return {"desktop_id": self.kwargs["desktop_id"]}
 
 
-class ExtendView(_DesktopModalView):
+class ExtendView(DesktopModalView):
     form_class = desktop_action_forms.ExtendForm
     template_name = "heps_desktops/desktops/extend.html"
     page_title = _("Extend Lifetime")
@@ -153,7 +155,7 @@ class ExtendView(_DesktopModalView):
         return kwargs
 
 
-class RenameView(_DesktopModalView):
+class RenameView(DesktopModalView):
     form_class = desktop_action_forms.RenameForm
     template_name = "heps_desktops/desktops/rename.html"
     page_title = _("Rename Desktop")
