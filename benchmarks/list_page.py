@@ -31,6 +31,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 STATE = pathlib.Path(os.environ.get("HEPS_DEVCLOUD_STATE", REPO / ".devcloud" / "state"))
 PROJECT = USER = "heps-bench"
 PORT = int(os.environ.get("HEPS_BENCH_PORT", "8007"))
+FLAVOR = "heps.bench.tiny"
 LIMITS = {"servers": 1000, "class:VCPU": 10000, "class:MEMORY_MB": 10_000_000,
           "class:DISK_GB": 100_000}
 
@@ -67,6 +68,19 @@ def ensure_project(conn):
     return project
 
 
+def ensure_flavor(conn, project):
+    """A tiny private CPU-only profile, so hundreds of desktops fit the fake hosts."""
+    flavor = conn.compute.find_flavor(FLAVOR, ignore_missing=True)
+    if flavor is None:
+        flavor = conn.compute.create_flavor(name=FLAVOR, ram=512, vcpus=1, disk=1,
+                                            is_public=False)
+        conn.compute.create_flavor_extra_specs(flavor, {
+            "heps:profile": "true", "heps:gpu_kind": "none",
+            "heps:description": "Benchmark profile (tiny)"})
+        conn.compute.flavor_add_tenant_access(flavor, project.id)
+    return flavor
+
+
 def user_conn():
     return openstack.connect(
         auth_url="http://127.0.0.1:5000/v3", username=USER, password=bench_password(),
@@ -80,17 +94,20 @@ def ensure_servers(conn, count):
         net = conn.network.create_network(name="bench-net")
         conn.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.77.0.0/16",
                                    name="bench-subnet")
+    for server in conn.compute.servers(tags="heps-desktop", status="ERROR"):
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server)
     have = list(conn.compute.servers(tags="heps-desktop"))
     missing = count - len(have)
     if missing > 0:
-        flavor = conn.compute.find_flavor("heps.cpu.std")
+        flavor = conn.compute.find_flavor(FLAVOR)
         image = next(i for i in conn.image.images() if i.properties.get("heps_golden"))
         print(f"creating {missing} desktops with one multi-create call...", flush=True)
         conn.compute.post("/servers", json={"server": {
             "name": "bench-desktop", "imageRef": image.id, "flavorRef": flavor.id,
             "networks": [{"uuid": net.id}], "min_count": missing, "max_count": missing,
             "tags": ["heps-desktop"],
-            "metadata": {"heps:owner": USER, "heps:profile": "heps.cpu.std",
+            "metadata": {"heps:owner": USER, "heps:profile": FLAVOR,
                          "heps:experiment": "2026-0001", "heps:expires_at": "2030-01-01T00:00:00Z"},
         }}, microversion="2.96").raise_for_status()
     deadline = time.time() + 900
@@ -149,7 +166,8 @@ def main():
     args = parser.parse_args()
     (REPO / "test-artifacts").mkdir(exist_ok=True)
     conn = admin()
-    ensure_project(conn)
+    project = ensure_project(conn)
+    ensure_flavor(conn, project)
     user = user_conn()
     if args.cleanup:
         for server in user.compute.servers():
