@@ -31,6 +31,7 @@ EXPERIMENT = "2026-0142"          # alice's (experiment-a)
 BOB_EXPERIMENT = "2026-0217"      # bob's (experiment-b)
 MANILA_MV = "2.45"
 SNAPSHOT_TYPE = "heps-it-snapshots"
+NO_SNAPSHOT_TYPE = "heps-it-no-snapshots"
 VIRTIOFS, ACCESS_RULE = mounts.MODE_VIRTIOFS, mounts.MODE_ACCESS_RULE
 
 
@@ -491,22 +492,34 @@ def test_delete_leaves_no_rule_or_attachment_20_times(devcloud, admin, launcher,
 
 # --- results export ------------------------------------------------------------------------
 
+def _share_type(admin, name, snapshots):
+    found = manila_call(admin, "GET", "/types")["share_types"]
+    if not any(t["name"] == name for t in found):
+        specs = {"driver_handles_share_servers": False}
+        if snapshots:  # absent means no snapshots (False would demand a backend without)
+            specs.update(snapshot_support=True, create_share_from_snapshot_support=True)
+        manila_call(admin, "POST", "/types", json={"share_type": {
+            "name": name, "share_type_access:is_public": True, "extra_specs": specs}})
+    return name
+
+
 @pytest.fixture(scope="module")
 def snapshot_share_type(admin):
-    """A share type with snapshot support (the seeded default type has none)."""
-    found = manila_call(admin, "GET", "/types")["share_types"]
-    if not any(t["name"] == SNAPSHOT_TYPE for t in found):
-        manila_call(admin, "POST", "/types", json={"share_type": {
-            "name": SNAPSHOT_TYPE, "share_type_access:is_public": True,
-            "extra_specs": {"driver_handles_share_servers": False, "snapshot_support": True,
-                            "create_share_from_snapshot_support": True}}})
-    return SNAPSHOT_TYPE
+    """A share type with snapshot support, whatever the cloud's default type offers."""
+    return _share_type(admin, SNAPSHOT_TYPE, True)
 
 
-def test_seeded_results_share_without_snapshot_support_is_a_clear_refusal(
-        alice_request, results_id):
+@pytest.fixture(scope="module")
+def no_snapshot_share_type(admin):
+    return _share_type(admin, NO_SNAPSHOT_TYPE, False)
+
+
+def test_results_share_without_snapshot_support_is_a_clear_refusal(
+        alice_request, alice_share, no_snapshot_share_type):
+    experiment = _uid("it-nosnap").replace("-", ".")
+    results = alice_share(experiment, "results", share_type=no_snapshot_share_type)
     with pytest.raises(experiments.ExportRefused) as exc:
-        experiments.snapshot_results(alice_request, results_id, "it-snap")
+        experiments.snapshot_results(alice_request, results["id"], "it-snap")
     assert "no snapshot support" in str(exc.value.message)
 
 

@@ -212,14 +212,26 @@ def _up(pw, svcs, by_name, started, timings):
     _share_type(session)
 
 
+# Results shares are snapshotted and cloned (results export): the dummy driver does both.
+SHARE_TYPE_SPECS = {"driver_handles_share_servers": False, "snapshot_support": True,
+                    "create_share_from_snapshot_support": True}
+
+
 def _share_type(session):
     hdr = {"X-OpenStack-Manila-API-Version": "2.46"}
     status, doc = session.api("GET", f"{health.MANILA}/types?is_public=all", headers=hdr)
-    if status == 200 and any(t["name"] == "default" for t in doc["share_types"]):
-        return
-    status, doc = session.api("POST", f"{health.MANILA}/types", {"share_type": {
-        "name": "default", "share_type_access:is_public": True,
-        "extra_specs": {"driver_handles_share_servers": False}}}, headers=hdr)
+    found = [t for t in doc["share_types"] if t["name"] == "default"] if status == 200 else []
+    if found:
+        specs = found[0].get("extra_specs") or {}
+        missing = {k: str(v) for k, v in SHARE_TYPE_SPECS.items()
+                   if k != "driver_handles_share_servers" and str(specs.get(k)) != str(v)}
+        if missing:
+            status, doc = session.api("POST", f"{health.MANILA}/types/{found[0]['id']}"
+                                      "/extra_specs", {"extra_specs": missing}, headers=hdr)
+    else:
+        status, doc = session.api("POST", f"{health.MANILA}/types", {"share_type": {
+            "name": "default", "share_type_access:is_public": True,
+            "extra_specs": SHARE_TYPE_SPECS}}, headers=hdr)
     if status != 200:
         raise Failed(f"manila: creating share type 'default' failed: HTTP {status} {doc}",
                      "manila-api")
