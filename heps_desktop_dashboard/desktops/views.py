@@ -25,6 +25,13 @@ class IndexView(tables.PagedTableMixin, tables.DataTableView):
     template_name = "heps_desktops/desktops/index.html"
     page_title = _("Experiment Desktops")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        table = context.get("table")
+        context["expiring"] = [row for row in (table.data if table else [])
+                               if desktop_rows.expiry_warning(row)]
+        return context
+
     def _list_servers(self):
         marker, sort_dir = self._get_marker()
         try:

@@ -290,3 +290,9 @@ class ExpiryColumnTests(test.TestCase):
         self.mock_images_by_id.return_value = {}
         res = self.client.get(INDEX_URL)
         self.assertContains(res, 'class="label label-warning"', count=1)
+        # and a banner with an Extend button above the table, for that desktop only
+        self.assertContains(res, "heps-expiry-warning", count=1)
+        self.assertContains(res, 'Desktop "soon" will be deleted in')
+        soon_row = res.context["table"].data[0]
+        self.assertContains(res, reverse("horizon:project:desktops:extend",
+                                         args=[soon_row.id]))
