@@ -9,25 +9,10 @@ import pytest
 from cloud_fixtures import ARTIFACTS
 from cloud_fixtures import nova
 
+from browser.conftest import CANVAS_DRAWN
+
 pytestmark = pytest.mark.browser
 
-# true once some canvas on the page has more than one colour in a sample grid
-CANVAS_DRAWN = """() => {
-  for (const c of document.querySelectorAll('canvas')) {
-    if (!c.width || !c.height) continue;
-    let ctx;
-    try { ctx = c.getContext('2d'); } catch (e) { continue; }
-    if (!ctx) continue;
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    const step = 4 * 97;
-    let first = null;
-    for (let i = 0; i < d.length; i += step) {
-      const px = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
-      if (first === null) first = px; else if (px !== first) return true;
-    }
-  }
-  return false;
-}"""
 
 
 @pytest.fixture(scope="module")

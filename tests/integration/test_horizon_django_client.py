@@ -10,18 +10,14 @@ import time
 
 import pytest
 
+from integration.horizon_request import use_devcloud
+
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def devcloud_settings(settings, devcloud):
-    settings.OPENSTACK_KEYSTONE_URL = devcloud.keystone_url
-    settings.AVAILABLE_REGIONS = []
-    settings.OPENSTACK_KEYSTONE_MULTIDOMAIN_SUPPORT = False
-    settings.OPENSTACK_KEYSTONE_DEFAULT_DOMAIN = "Default"
-    settings.OPENSTACK_ENDPOINT_TYPE = "publicURL"
-    settings.OPENSTACK_SSL_NO_VERIFY = True
-    return settings
+    return use_devcloud(settings, devcloud)
 
 
 def _login(client, devcloud, user):
