@@ -167,22 +167,6 @@ def desktop_list_paged(request, marker=None, reversed_order=False):
     return horizon_nova.update_pagination(list(servers), size, marker, reversed_order)
 
 
-def profile_list(request):
-    """Desktop profiles: the flavors with ``heps:profile=true`` (one flavor list call)."""
-    found = []
-    for flavor in horizon_nova.flavor_list(request, get_extras=True):
-        specs = getattr(flavor, "extra_specs", None) or {}
-        if not profiles.is_profile(specs):
-            continue
-        try:
-            found.append(profiles.profile_from_flavor(
-                flavor.id, flavor.name, flavor.vcpus, flavor.ram, flavor.disk, specs))
-        except profiles.InvalidProfile:
-            LOG.warning("Flavor %s is marked as a desktop profile but is inconsistent",
-                        flavor.id)
-    return sorted(found, key=lambda p: (p.gpu_kind == profiles.GPU_NONE, p.name))
-
-
 def desktop_create(request, *, name, image_id, flavor_id, metadata, network_id=None,
                    security_groups=None, user_data=None):
     """Create a desktop server: tagged ``heps-desktop`` at creation, no floating IP."""
@@ -310,8 +294,8 @@ def absolute_limits(request):
 def profile_list_with_specs(request):
     """Desktop profiles with their flavor's extra specs, ``[(Profile, specs)]``.
 
-    One flavor list call, like profile_list(); the launch form also needs the
-    scheduling specs (GPU resource classes and traits) a Profile leaves out.
+    One flavor list call; the launch form also needs the scheduling specs (GPU
+    resource classes and traits) a Profile leaves out.
     """
     # Compute >= 2.61 embeds every flavor's extra specs in the list. Asking openstacksdk
     # for them (get_extras=True) would cost one more call per flavor that has none; only

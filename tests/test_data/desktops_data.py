@@ -73,8 +73,3 @@ def profile(flavor_id="vgpu-a16", name="heps.vgpu.a16", kind=profiles.GPU_VGPU):
     elif kind == profiles.GPU_PASSTHROUGH:
         specs["resources:CUSTOM_HEPS_GPU_A100"] = "1"
     return profiles.profile_from_flavor(flavor_id, name, 8, 32768, 40, specs)
-
-
-def profile_list():
-    return [profile(), profile("a100-full", "heps.a100.full", profiles.GPU_PASSTHROUGH),
-            profile("cpu-std", "heps.cpu.std", profiles.GPU_NONE)]
