@@ -48,9 +48,13 @@ def test_desktop_shows_for_its_project_only(login, horizon_server, alice,
 
 
 def test_reader_sees_the_experiments_desktops_read_only(login, horizon_server, alice,
-                                                         server_factory):
+                                                         server_factory, devcloud):
     stamp = int(time.time() * 1000) % 10**8
     desktop = server_factory.create(alice, f"br-read-{stamp}")
-    page = login("reader")  # reader role on both experiments, default experiment-a
+    page = login("reader")  # reader role on both experiments
+    # Horizon scopes a login to whichever project keystone lists first: switch to
+    # experiment-a explicitly, as a reader of both would from the project menu.
+    project = devcloud.project_id("experiment-a")
+    page.goto(f"{horizon_server.url}/auth/switch/{project}/?next={PANEL_URL}")
     assert desktop["name"] in _rows_text(page, horizon_server.url)
     assert page.locator("table#desktops").get_by_text("Launch Desktop").count() == 0
