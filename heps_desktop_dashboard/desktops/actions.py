@@ -13,6 +13,7 @@ from horizon import tables
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.desktops import experiment_actions
 from heps_desktop_dashboard.desktops import experiments
+from heps_desktop_dashboard.desktops.action_base import DesktopModalAction
 from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
 
 ACTIVE = "active"
@@ -138,17 +139,7 @@ class DeleteDesktop(tables.DeleteAction, PolicyOncePerRequest):
         experiments.delete_desktop(request, obj_id)
 
 
-class _DesktopModal(tables.LinkAction, PolicyOncePerRequest):
-    classes = ("ajax-modal",)
-
-    def get_link_url(self, datum):
-        return reverse(self.url, args=[datum.id])
-
-    def allowed(self, request, datum=None):
-        return datum is None or datum.task_state != "deleting"
-
-
-class ExtendDesktop(_DesktopModal):
+class ExtendDesktop(DesktopModalAction):
     name = "extend"
     verbose_name = _("Extend Lifetime")
     url = "horizon:project:desktops:extend"
@@ -156,7 +147,7 @@ class ExtendDesktop(_DesktopModal):
     policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
 
 
-class RenameDesktop(_DesktopModal):
+class RenameDesktop(DesktopModalAction):
     name = "rename"
     verbose_name = _("Rename Desktop")
     url = "horizon:project:desktops:rename"

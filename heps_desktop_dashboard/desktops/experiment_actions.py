@@ -1,9 +1,9 @@
 """Detail-page actions for experiment data: attach, detach, save as image.
 
-Listed in actions.DETAIL_ACTIONS (the detail page only: list rows stay light).
+Listed in actions.DETAIL_ACTIONS (the detail page only: list rows stay light); like the
+other desktop actions, each decides its policy rule once per request.
 """
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import exceptions
@@ -11,6 +11,8 @@ from horizon import tables
 
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.desktops import experiments
+from heps_desktop_dashboard.desktops.action_base import DesktopModalAction
+from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
 
 
 def _data(datum):
@@ -21,22 +23,18 @@ def _idle(datum, *statuses):
     return datum is not None and datum.status in statuses and not datum.task_state
 
 
-class AttachExperiment(tables.LinkAction):
+class AttachExperiment(DesktopModalAction):
     name = "attach_experiment"
     verbose_name = _("Attach Experiment Data")
     url = "horizon:project:desktops:attach_experiment"
-    classes = ("ajax-modal",)
     icon = "database"
     policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
-
-    def get_link_url(self, datum):
-        return reverse(self.url, args=[datum.id])
 
     def allowed(self, request, datum=None):
         return _idle(datum, "active", "shutoff") and _data(datum).empty
 
 
-class DetachExperiment(tables.BatchAction):
+class DetachExperiment(tables.BatchAction, PolicyOncePerRequest):
     name = "detach_experiment"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
@@ -67,16 +65,12 @@ class DetachExperiment(tables.BatchAction):
                               details="")
 
 
-class SaveDesktopImage(tables.LinkAction):
+class SaveDesktopImage(DesktopModalAction):
     name = "save_image"
     verbose_name = _("Save as Image")
     url = "horizon:project:desktops:save_image"
-    classes = ("ajax-modal",)
     icon = "camera"
     policy_rules = (("compute", "os_compute_api:servers:create_image"),)
-
-    def get_link_url(self, datum):
-        return reverse(self.url, args=[datum.id])
 
     def allowed(self, request, datum=None):
         return _idle(datum, "active", "shutoff")
