@@ -9,6 +9,17 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 pytest_plugins = ["cloud_fixtures"]
 
 
+# Every test under these folders gets the folder's marker (-m integration / -m browser).
+FOLDER_MARKERS = {"integration": "integration", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = pathlib.Path(str(item.fspath)).resolve().relative_to(ROOT).parts
+        if len(parts) > 2 and parts[0] == "tests" and parts[1] in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[parts[1]])
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "integration: needs the dev cloud (make cloud-up)")
     config.addinivalue_line("markers", "browser: drives Horizon in headless Chromium")

@@ -9,14 +9,12 @@ test-artifacts/.
 """
 
 import os
-import pathlib
 import re
 import sys
 
 import pytest
 from cloud_fixtures import ARTIFACTS
 
-HERE = pathlib.Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("HEPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -39,18 +37,6 @@ CANVAS_DRAWN = """() => {
   }
   return false;
 }"""
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "browser: drives real Horizon on the dev cloud in headless "
-        "Chromium (Debian's /usr/bin/chromium)")
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if HERE in pathlib.Path(str(item.fspath)).resolve().parents:
-            item.add_marker(pytest.mark.browser)
 
 
 @pytest.hookimpl(wrapper=True)
