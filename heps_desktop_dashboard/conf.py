@@ -3,6 +3,9 @@
 Every key has a default here; the README documents them.
 """
 
+import hashlib
+import hmac
+
 from django.conf import settings
 
 DEFAULTS = {
@@ -30,7 +33,22 @@ DEFAULTS = {
     # Read-only application credential (id, secret) used to read GPU capacity from
     # placement for non-admin users; None hides capacity numbers.
     "capacity_credential": None,
+    # Seconds before a silent OpenStack service counts as down (every session).
+    "api_timeout_seconds": 20,
+    # Key signing desktop lifetimes; None: derived from Django's SECRET_KEY. Horizon and
+    # the reconciler must use the same one.
+    "signing_key": None,
+    # What the reconciler does with a desktop at its expiry: "shelve" or "delete" (data
+    # access is revoked first either way).
+    "expired_action": "shelve",
+    # The reconciler's credential: a clouds.yaml cloud name (None: OS_CLOUD / OS_*
+    # variables), or an application credential {"auth_url", "id", "secret",
+    # optional "region_name"} used when no cloud is named.
+    "operator_cloud": None,
+    "operator_credential": None,
 }
+
+EXPIRED_ACTIONS = ("shelve", "delete")
 
 
 def get(key):
@@ -38,3 +56,28 @@ def get(key):
     if key not in DEFAULTS:
         raise KeyError(f"unknown HEPS_DESKTOPS key {key!r}")
     return overrides.get(key, DEFAULTS[key])
+
+
+def signing_key():
+    """The lifetime signing key (bytes): the setting, else derived from SECRET_KEY."""
+    configured = get("signing_key")
+    if configured:
+        return configured.encode() if isinstance(configured, str) else bytes(configured)
+    secret = str(settings.SECRET_KEY).encode()
+    return hmac.new(secret, b"heps-desktops lifetime signing v1", hashlib.sha256).digest()
+
+
+def lifetime_policy():
+    from heps_desktop_dashboard.core import desktops
+
+    return desktops.LifetimePolicy(key=signing_key(),
+                                   default_hours=int(get("default_lifetime_hours")),
+                                   max_hours=int(get("max_lifetime_hours")),
+                                   warning_hours=int(get("expiry_warning_hours")))
+
+
+def expired_action():
+    action = get("expired_action")
+    if action not in EXPIRED_ACTIONS:
+        raise ValueError(f"HEPS_DESKTOPS['expired_action'] must be one of {EXPIRED_ACTIONS}")
+    return action

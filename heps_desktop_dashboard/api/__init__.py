@@ -1,7 +1,13 @@
-"""One thin module per OpenStack service; the only place clients are built."""
+"""The only code that builds sessions and clients and speaks HTTP to OpenStack.
 
+One module per service; every function takes an api context (api/context.py).
+"""
+
+from heps_desktop_dashboard.api import context  # noqa: F401
 from heps_desktop_dashboard.api import glance  # noqa: F401
 from heps_desktop_dashboard.api import keystone  # noqa: F401
+from heps_desktop_dashboard.api import manila  # noqa: F401
 from heps_desktop_dashboard.api import neutron  # noqa: F401
 from heps_desktop_dashboard.api import nova  # noqa: F401
+from heps_desktop_dashboard.api import nova_flavors  # noqa: F401
 from heps_desktop_dashboard.api import placement  # noqa: F401

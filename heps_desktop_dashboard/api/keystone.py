@@ -1,26 +1,18 @@
-"""Identity: keystone unified limits of the user's project (the GPU quotas).
+"""Identity: keystone unified limits of a project (the GPU quotas).
 
 Nova's unified-limits quota driver enforces one keystone limit per resource class a
 flavor asks placement for (``class:VGPU``, ``class:CUSTOM_HEPS_GPU_A100``): the
 project limit when there is one, else the registered (default) limit of the compute
-service. Keystone's default policy lets any project member list both
-(``identity:list_limits`` and ``identity:list_registered_limits`` are open; a project
-token only sees its own project's limits).
+service. Keystone's default policy lets any project member list both.
 """
 
-from openstack_dashboard.api import keystone as horizon_keystone
 
-
-def compute_service_id(request):
-    """The compute service's id, from the token's catalog (no extra call)."""
-    for service in getattr(request.user, "service_catalog", None) or []:
-        if service.get("type") == "compute":
-            return service.get("id")
-    return None
+def _identity(ctx):
+    return ctx.cached("keystone", lambda: ctx.adapter("identity", version=(3, 0)))
 
 
 def _in_region(item, region):
-    item_region = getattr(item, "region_id", None)
+    item_region = item.get("region_id")
     return not item_region or not region or item_region == region
 
 
@@ -30,29 +22,34 @@ def _value(number):
     return None if number < 0 else number
 
 
-def compute_limits(request, resource_names):
-    """Effective limits of ``resource_names`` for the user's project.
-
-    ``{name: limit}``; None is unlimited (-1). A name with neither a project nor a
-    registered limit is left out: nova's default ``[quota]
-    unified_limits_resource_strategy`` does not enforce it.
-    At most two calls: the project's limits, then the registered limits only when
-    some name has no project limit.
-    """
+def compute_limits(ctx, resource_names, project_id=None):
+    """Effective limits of ``resource_names`` for a project: ``{name: limit}``, None is
+    unlimited. A name with neither a project nor a registered limit is left out (nova
+    does not enforce it). At most two calls."""
     wanted = set(resource_names)
     if not wanted:
         return {}
-    client = horizon_keystone.keystoneclient(request)
-    service_id = compute_service_id(request)
-    region = getattr(request.user, "services_region", None)
+    project_id = project_id or ctx.project_id
+    service_id = ctx.service_id("compute")
+    params = {"service_id": service_id} if service_id else {}
     found = {}
-    for limit in client.limits.list(service=service_id, project_id=request.user.project_id):
-        if (limit.resource_name in wanted and _in_region(limit, region)
-                and getattr(limit, "project_id", None) in (None, request.user.project_id)):
-            found[limit.resource_name] = _value(limit.resource_limit)
+    body = _identity(ctx).get("/limits", params=dict(params, project_id=project_id)).json()
+    for limit in body.get("limits", []):
+        if (limit.get("resource_name") in wanted and _in_region(limit, ctx.region)
+                and limit.get("project_id") in (None, project_id)):
+            found[limit["resource_name"]] = _value(limit["resource_limit"])
     if wanted - set(found):
-        for registered in client.registered_limits.list(service=service_id):
-            name = registered.resource_name
-            if name in wanted and name not in found and _in_region(registered, region):
-                found[name] = _value(registered.default_limit)
+        body = _identity(ctx).get("/registered_limits", params=params).json()
+        for registered in body.get("registered_limits", []):
+            name = registered.get("resource_name")
+            if name in wanted and name not in found and _in_region(registered, ctx.region):
+                found[name] = _value(registered["default_limit"])
     return found
+
+
+def user_email(ctx, user_id):
+    """A user's e-mail address from keystone, or "" (operator context)."""
+    body = _identity(ctx).get(f"/users/{user_id}", raise_exc=False)
+    if body.status_code != 200:
+        return ""
+    return (body.json().get("user") or {}).get("email") or ""

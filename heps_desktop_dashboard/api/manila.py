@@ -1,32 +1,23 @@
 """Shared file systems (Manila): experiment shares, access rules, snapshots, quotas.
 
-The client is python-manilaclient, built from the request like Horizon builds its
-cinder client and manila-ui its manila client: the user's token and the catalog's
-``sharev2`` endpoint, memoized per request. It speaks microversion 2.45, the first
-with access-rule metadata and the ``/share-access-rules`` list that filters on it:
-that is how the plugin tags the rules it creates (``heps:desktop=<server id>``) and
-finds them again without a database. Nothing newer is needed (snapshots, create from
-snapshot, export locations and quota usage are all older).
-
-Every function raises ``ShareServiceUnavailable`` (a recoverable plugin error) when
-Manila cannot be reached or answers 5xx, so callers can say "Manila is down" rather
-than "something went wrong".
+python-manilaclient on the api context's session, one client per context, at
+microversion 2.45 (access-rule metadata: how the plugin finds the rules it made). Every
+function raises ``ShareServiceUnavailable`` when Manila is unreachable or answers 5xx.
 """
 
 import functools
 import logging
 
 import requests
-from django.conf import settings
-from horizon.utils import memoized
 from keystoneauth1 import exceptions as ks_exceptions
 from manilaclient import api_versions
 from manilaclient import client as manila_client
 from manilaclient.common.apiclient import exceptions as manila_exceptions
-from openstack_dashboard.api import base
 
+from heps_desktop_dashboard import conf
 from heps_desktop_dashboard import exceptions
-from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.core import conventions as names
+from heps_desktop_dashboard.core import shares
 
 LOG = logging.getLogger(__name__)
 
@@ -35,8 +26,6 @@ MICROVERSION = "2.45"
 # Operators only (management command): resource locks (2.81), unrestricted deny of a rule
 # that nova locked for a share attachment (2.82).
 LOCKS_MICROVERSION = "2.82"
-# Seconds before a silent Manila counts as down (a web request must not hang on it).
-TIMEOUT = 20
 
 NotFound = manila_exceptions.NotFound
 BadRequest = manila_exceptions.BadRequest
@@ -67,45 +56,19 @@ def _translate_errors(func):
     return wrapper
 
 
-def share_endpoint(request):
-    try:
-        return base.url_for(request, SERVICE_TYPE)
-    except Exception as exc:  # horizon's ServiceCatalogException and friends
-        raise ShareServiceUnavailable("no sharev2 endpoint in the catalog") from exc
+def manilaclient(ctx, microversion=MICROVERSION):
+    """The context's manila client (its session, the catalog's ``sharev2`` endpoint)."""
+    def build():
+        return manila_client.Client(
+            microversion, session=ctx.session, service_type=SERVICE_TYPE,
+            endpoint_type=ctx.interface, region_name=ctx.region,
+            timeout=conf.get("api_timeout_seconds"),
+            api_version=api_versions.APIVersion(microversion))
+    return ctx.cached(("manila", microversion), build)
 
 
-@memoized.memoized
-def manilaclient(request):
-    """The request's manila client (token + catalog endpoint), one per request."""
-    client = manila_client.Client(
-        MICROVERSION,
-        username=request.user.username,
-        input_auth_token=request.user.token.id,
-        project_id=request.user.tenant_id,
-        service_catalog_url=share_endpoint(request),
-        insecure=getattr(settings, "OPENSTACK_SSL_NO_VERIFY", False),
-        cacert=getattr(settings, "OPENSTACK_SSL_CACERT", None),
-        timeout=TIMEOUT,
-        http_log_debug=getattr(settings, "DEBUG", False),
-        api_version=api_versions.APIVersion(MICROVERSION),
-    )
-    return client
-
-
-def client_from_session(session, region_name=None, interface="public",
-                        microversion=MICROVERSION):
-    """A manila client for a keystoneauth session (management commands, tests)."""
-    return manila_client.Client(
-        microversion, session=session, region_name=region_name, endpoint_type=interface,
-        service_type=SERVICE_TYPE, timeout=TIMEOUT,
-        api_version=api_versions.APIVersion(microversion))
-
-
-def _client(request_or_client):
-    # Functions take a Django request (the normal case) or a ready client (commands).
-    if hasattr(request_or_client, "shares"):
-        return request_or_client
-    return manilaclient(request_or_client)
+def _client(ctx):
+    return manilaclient(ctx)
 
 
 def _info(resource):
@@ -113,138 +76,145 @@ def _info(resource):
 
 
 @_translate_errors
-def share_list(request, search_opts=None):
+def share_list(ctx, search_opts=None):
     """Shares visible to the project (its own and public ones), as JSON dicts."""
-    shares = _client(request).shares.list(detailed=True, search_opts=search_opts or {})
-    return [_info(share) for share in shares]
+    found = _client(ctx).shares.list(detailed=True, search_opts=search_opts or {})
+    return [_info(share) for share in found]
 
 
 @_translate_errors
-def share_get(request, share_id):
-    return _info(_client(request).shares.get(share_id))
+def share_get(ctx, share_id):
+    return _info(_client(ctx).shares.get(share_id))
 
 
 @_translate_errors
-def export_locations(request, share_id):
-    return [_info(loc) for loc in _client(request).share_export_locations.list(share_id)]
+def export_locations(ctx, share_id):
+    return [_info(loc) for loc in _client(ctx).share_export_locations.list(share_id)]
 
 
-def experiment_shares(request, with_exports=False):
-    """The project's experiment shares as ``mounts.Share`` (one list call).
+def experiment_shares(ctx, project_id=None, with_exports=False):
+    """Experiment shares of a project (the context's, or ``project_id`` for an operator)
+    as ``shares.Share``, in one list call; an operator context without ``project_id``
+    gets every project's.
 
     ``with_exports`` adds one export-location call per experiment share (needed to
     plan access-rule mounts, not to list).
     """
-    project_id = request.user.tenant_id
+    project_id = project_id or ctx.project_id
+    opts = {"all_tenants": 1} if ctx.operator else {}
+    if ctx.operator and project_id:
+        opts["project_id"] = project_id
     found = []
-    for info in share_list(request):
+    for info in share_list(ctx, opts):
         metadata = info.get("metadata") or {}
-        if mounts.SHARE_META_EXPERIMENT not in metadata or info.get("project_id") != project_id:
+        if names.SHARE_META_EXPERIMENT not in metadata:
             continue
-        exports = mounts.export_paths(export_locations(request, info["id"])) \
+        if project_id and info.get("project_id") != project_id:
+            continue
+        exports = shares.export_paths(export_locations(ctx, info["id"])) \
             if with_exports and (info.get("status") or "").lower() == "available" else ()
-        found.append(mounts.Share.from_api(info, exports))
+        found.append(shares.Share.from_api(info, exports))
     return found
 
 
-def share_with_exports(request, share_id):
-    info = share_get(request, share_id)
+def share_with_exports(ctx, share_id):
+    info = share_get(ctx, share_id)
     exports = ()
     if (info.get("status") or "").lower() == "available":
-        exports = mounts.export_paths(export_locations(request, share_id))
-    return mounts.Share.from_api(info, exports)
+        exports = shares.export_paths(export_locations(ctx, share_id))
+    return shares.Share.from_api(info, exports)
 
 
 # --- access rules -------------------------------------------------------------------
 
 @_translate_errors
-def access_list(request, share_id, metadata=None):
+def access_list(ctx, share_id, metadata=None):
     """Access rules of a share (2.45 ``/share-access-rules``), optionally only those
     whose metadata contains ``metadata``; as JSON dicts."""
     search_opts = {"metadata": dict(metadata)} if metadata else None
-    rules = _client(request).share_access_rules.access_list(share_id, search_opts)
+    rules = _client(ctx).share_access_rules.access_list(share_id, search_opts)
     return [_info(rule) for rule in rules]
 
 
-def desktop_rules(request, share_id, desktop_id):
+def desktop_rules(ctx, share_id, desktop_id):
     """The rules the plugin made on ``share_id`` for one desktop."""
-    rules = access_list(request, share_id, {mounts.RULE_META_DESKTOP: desktop_id})
+    rules = access_list(ctx, share_id, {names.RULE_META_DESKTOP: desktop_id})
     # Manila filters on the metadata already; this guards against a server that ignores
     # the filter (an unknown query parameter is silently dropped by older releases).
     return [rule for rule in rules
-            if (rule.get("metadata") or {}).get(mounts.RULE_META_DESKTOP) == desktop_id]
+            if (rule.get("metadata") or {}).get(names.RULE_META_DESKTOP) == desktop_id]
 
 
 @_translate_errors
-def access_allow(request, share_id, address, level, metadata):
+def access_allow(ctx, share_id, address, level, metadata):
     """An ``ip`` rule for ``address`` at ``level`` ("ro"/"rw"), tagged with metadata."""
-    return dict(_client(request).shares.allow(share_id, "ip", address, level,
+    return dict(_client(ctx).shares.allow(share_id, "ip", address, level,
                                               metadata=metadata))
 
 
 @_translate_errors
-def access_deny(request, share_id, rule_id):
-    _client(request).shares.deny(share_id, rule_id)
+def access_deny(ctx, share_id, rule_id):
+    _client(ctx).shares.deny(share_id, rule_id)
 
 
 # --- snapshots, shares from snapshots, quota ---------------------------------------
 
 @_translate_errors
-def snapshot_list(request, share_id):
-    snapshots = _client(request).share_snapshots.list(
+def snapshot_list(ctx, share_id):
+    snapshots = _client(ctx).share_snapshots.list(
         detailed=True, search_opts={"share_id": share_id})
     return [_info(snapshot) for snapshot in snapshots]
 
 
 @_translate_errors
-def snapshot_get(request, snapshot_id):
-    return _info(_client(request).share_snapshots.get(snapshot_id))
+def snapshot_get(ctx, snapshot_id):
+    return _info(_client(ctx).share_snapshots.get(snapshot_id))
 
 
 @_translate_errors
-def snapshot_create(request, share_id, name, description=""):
-    return _info(_client(request).share_snapshots.create(
+def snapshot_create(ctx, share_id, name, description=""):
+    return _info(_client(ctx).share_snapshots.create(
         share_id, force=False, name=name, description=description or None))
 
 
 @_translate_errors
-def snapshot_delete(request, snapshot_id):
-    _client(request).share_snapshots.delete(snapshot_id)
+def snapshot_delete(ctx, snapshot_id):
+    _client(ctx).share_snapshots.delete(snapshot_id)
 
 
 @_translate_errors
-def share_create_from_snapshot(request, snapshot, name, description="", metadata=None,
+def share_create_from_snapshot(ctx, snapshot, name, description="", metadata=None,
                                share_type=None):
     """A new share holding ``snapshot``'s data (same protocol and size)."""
-    share = _client(request).shares.create(
+    share = _client(ctx).shares.create(
         snapshot["share_proto"], snapshot["size"], snapshot_id=snapshot["id"], name=name,
         description=description or None, metadata=metadata or {}, share_type=share_type)
     return _info(share)
 
 
 @_translate_errors
-def share_delete(request, share_id):
-    _client(request).shares.delete(share_id)
+def share_delete(ctx, share_id):
+    _client(ctx).shares.delete(share_id)
 
 
 @_translate_errors
-def quota_usage(request):
+def quota_usage(ctx):
     """The project's share quota with usage: {resource: {"limit", "in_use", ...}}."""
-    quota = _client(request).quotas.get(request.user.tenant_id, detail=True)
+    quota = _client(ctx).quotas.get(ctx.project_id, detail=True)
     return {key: value for key, value in _info(quota).items() if isinstance(value, dict)}
 
 
 # --- operators: locks that nova puts on the rules of share attachments -------------------
 
 @_translate_errors
-def rule_locks(client, rule_id):
-    """Resource locks on an access rule (needs a LOCKS_MICROVERSION admin client)."""
-    locks = client.resource_locks.list(search_opts={
+def rule_locks(ctx, rule_id):
+    """Resource locks on an access rule (operator context)."""
+    locks = manilaclient(ctx, LOCKS_MICROVERSION).resource_locks.list(search_opts={
         "resource_id": rule_id, "resource_type": "access_rule", "all_projects": True})
     return [_info(lock) for lock in locks]
 
 
 @_translate_errors
-def access_deny_unrestricted(client, share_id, rule_id):
-    """Deny a rule even when it is locked (admin, LOCKS_MICROVERSION client)."""
-    client.shares.deny(share_id, rule_id, unrestrict=True)
+def access_deny_unrestricted(ctx, share_id, rule_id):
+    """Deny a rule even when it is locked (operator context)."""
+    manilaclient(ctx, LOCKS_MICROVERSION).shares.deny(share_id, rule_id, unrestrict=True)

@@ -1,34 +1,21 @@
 """Placement: free GPU capacity and the project's GPU usage, for the launch form.
 
-Who can read what, by placement's default policy (openstack-placement 2023.1+):
-
-- ``GET /usages?project_id=<own project>``: the project's members and readers. The
-  launch form reads the project's GPU usage with the user's own token (one call).
-- ``GET /allocation_candidates`` (and every provider read): admin or service only. GPU
-  capacity is read with the ``capacity_credential`` application credential when the
-  deployment configures one (its role must pass placement's policy: ``admin``,
-  ``service``, or a reader role the deployment's placement policy allows for
-  ``placement:allocation_candidates:list``), else with the user's own token when the
-  user is an admin. Otherwise capacity is unknown and the form shows no number.
-
-Calls go over keystoneauth sessions built from the user's existing token (no new token
-per request) or, for the capacity credential, one process-wide session whose token is
-reused until it expires.
+By placement's default policy a project's members may read ``GET /usages`` of their own
+project; capacity reads (``/allocation_candidates``, providers) need admin or service.
+Capacity is read with the ``capacity_credential`` application credential when the
+deployment configures one, else with an admin user's own token; otherwise it is unknown
+and the form shows no number.
 """
 
 import logging
 import threading
 
 from django.conf import settings
-from horizon.utils import memoized
 from keystoneauth1 import adapter
-from keystoneauth1 import session
-from keystoneauth1 import token_endpoint
 from keystoneauth1.identity import v3
-from openstack_auth import utils as auth_utils
-from openstack_dashboard.api import base
 
 from heps_desktop_dashboard import conf
+from heps_desktop_dashboard.api import context
 from heps_desktop_dashboard.core import quota
 
 LOG = logging.getLogger(__name__)
@@ -44,27 +31,8 @@ _credential_lock = threading.Lock()
 _credential_adapters = {}
 
 
-def _verify():
-    if getattr(settings, "OPENSTACK_SSL_NO_VERIFY", False):
-        return False
-    return getattr(settings, "OPENSTACK_SSL_CACERT", None) or True
-
-
-def _interface():
-    endpoint_type = getattr(settings, "OPENSTACK_ENDPOINT_TYPE", "publicURL") or "publicURL"
-    return endpoint_type[:-3] if endpoint_type.endswith("URL") else endpoint_type
-
-
-@memoized.memoized
-def _user_adapter(request):
-    """Placement with the user's own token, memoized per request."""
-    auth = token_endpoint.Token(endpoint=base.url_for(request, "placement"),
-                                token=request.user.token.id)
-    return adapter.Adapter(
-        session.Session(auth=auth, verify=_verify(),
-                        original_ip=auth_utils.get_client_ip(request)),
-        service_type="placement",
-    )
+def _user_adapter(ctx):
+    return ctx.cached("placement", lambda: ctx.adapter("placement"))
 
 
 def _credential(value):
@@ -83,9 +51,9 @@ def _credential(value):
     return cred_id, secret, auth_url or settings.OPENSTACK_KEYSTONE_URL
 
 
-def _credential_adapter(request, cred):
+def _credential_adapter(ctx, cred):
     cred_id, secret, auth_url = cred
-    region = getattr(request.user, "services_region", None)
+    region = ctx.region
     key = (cred_id, auth_url, region)
     with _credential_lock:
         found = _credential_adapters.get(key)
@@ -95,28 +63,24 @@ def _credential_adapter(request, cred):
                 application_credential_id=cred_id,
                 application_credential_secret=secret,
             )
-            found = adapter.Adapter(
-                session.Session(auth=auth, verify=_verify()),
-                service_type="placement",
-                interface=_interface(),
-                region_name=region,
-            )
+            found = adapter.Adapter(context.new_session(auth), service_type="placement",
+                                    interface=ctx.interface, region_name=region)
             _credential_adapters[key] = found
     return found
 
 
-def capacity_reader(request):
+def capacity_reader(ctx):
     """The placement adapter that may read capacity, or None when nobody can."""
     cred = _credential(conf.get("capacity_credential"))
     if cred:
-        return _credential_adapter(request, cred)
-    if getattr(request.user, "is_superuser", False):
-        return _user_adapter(request)
+        return _credential_adapter(ctx, cred)
+    if ctx.is_admin:
+        return _user_adapter(ctx)
     return None
 
 
-def can_read_capacity(request):
-    return capacity_reader(request) is not None
+def can_read_capacity(ctx):
+    return capacity_reader(ctx) is not None
 
 
 def _get(reader, path, version, params=None):
@@ -125,7 +89,7 @@ def _get(reader, path, version, params=None):
     return response.json()
 
 
-def gpu_free(request, gpu_requests):
+def gpu_free(ctx, gpu_requests):
     """Free GPU units now, per request: ``{GpuRequest: int}``, or None when unreadable.
 
     One ``GET /allocation_candidates`` per distinct request (resource class + traits),
@@ -133,7 +97,7 @@ def gpu_free(request, gpu_requests):
     ((total - reserved) x allocation_ratio) and usage. Raises keystoneauth errors
     (e.g. Forbidden when the deployment's policy refuses the reader).
     """
-    reader = capacity_reader(request)
+    reader = capacity_reader(ctx)
     if reader is None:
         return None
     found = {}
@@ -147,11 +111,11 @@ def gpu_free(request, gpu_requests):
     return found
 
 
-def project_usages(request):
+def project_usages(ctx):
     """The project's placement usages: ``{"VGPU": 1, "VCPU": 12, ...}`` (one call).
 
     Readable by the project's members and readers under placement's default policy.
     """
-    body = _get(_user_adapter(request), "/usages", USAGES_VERSION,
-                {"project_id": request.user.project_id})
+    body = _get(_user_adapter(ctx), "/usages", USAGES_VERSION,
+                {"project_id": ctx.project_id})
     return {rc: int(amount) for rc, amount in (body.get("usages") or {}).items()}

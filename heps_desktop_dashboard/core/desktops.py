@@ -1,23 +1,27 @@
-"""What a desktop is: a nova server tagged ``heps-desktop`` with ``heps:*`` metadata."""
+"""What a desktop is: a nova server tagged ``heps-desktop`` with ``heps:*`` metadata.
+
+The owner is nova's ``user_id`` and the expiry the one inside the plugin's signed token
+(core/signing.py): neither can be changed by editing metadata.
+"""
 
 import dataclasses
 import datetime
 import re
 
 from heps_desktop_dashboard import exceptions
-
-DESKTOP_TAG = "heps-desktop"
-
-META_EXPERIMENT = "heps:experiment"
-META_PROFILE = "heps:profile"
-META_EXPIRES_AT = "heps:expires_at"
-META_OWNER = "heps:owner"
+from heps_desktop_dashboard.core import conventions as names
+from heps_desktop_dashboard.core import signing
 
 # nova limits metadata keys and values to 255 characters.
 METADATA_VALUE_MAX = 255
+NAME_MAX = 255
 # Experiment ids are proposal numbers such as "2026-0142": keep them to a safe alphabet.
-EXPERIMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+EXPERIMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
+# Why an expiry is not believed (DesktopInfo.expiry_problem).
+EXPIRY_MISSING = "missing"
+EXPIRY_UNSIGNED = "unsigned"
+EXPIRY_BAD_SIGNATURE = "bad-signature"
 
 InvalidDesktopMetadata = exceptions.InvalidDesktopMetadata
 
@@ -27,11 +31,8 @@ def utcnow():
 
 
 def parse_expiry(value):
-    """Parse ``heps:expires_at`` (UTC ISO-8601) into an aware datetime.
-
-    Accepts ``2026-11-26T10:00:00Z``, ``...+00:00`` and naive values (taken as UTC).
-    Raises InvalidDesktopMetadata for anything else.
-    """
+    """Parse a UTC ISO-8601 timestamp (``...Z``, ``+00:00`` or naive) into an aware
+    datetime; raises InvalidDesktopMetadata (a ValueError) for anything else."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidDesktopMetadata(f"expiry is not a timestamp: {value!r}")
     text = value.strip()
@@ -56,39 +57,80 @@ def format_expiry(moment):
 def validate_experiment(value):
     if not value:
         return ""
-    if not EXPERIMENT_RE.match(value):
+    if not isinstance(value, str) or not EXPERIMENT_RE.fullmatch(value):
         raise InvalidDesktopMetadata(f"experiment id has unexpected characters: {value!r}")
     return value
 
 
-def build_metadata(*, owner, profile, expires_at, experiment=""):
-    """The metadata a new desktop server is created with."""
-    metadata = {
-        META_OWNER: owner,
-        META_PROFILE: profile,
-        META_EXPIRES_AT: format_expiry(expires_at),
-    }
+@dataclasses.dataclass(frozen=True)
+class LifetimePolicy:
+    """The deployment's lifetime settings and signing key (conf.lifetime_policy())."""
+
+    key: bytes
+    default_hours: int
+    max_hours: int
+    warning_hours: int
+
+
+def expiry_metadata(policy, moment, subject, scope=signing.SCOPE_SERVER):
+    """``heps:expires_at`` and its signed token for ``moment``."""
+    text = format_expiry(moment)
+    return {names.META_EXPIRES_AT: text,
+            names.META_EXPIRY_SIGNATURE: signing.sign(policy.key, scope, text, subject)}
+
+
+def build_metadata(*, policy, user_id, project_id, profile, expires_at, experiment=""):
+    """The metadata a new desktop server is created with (expiry signed for launch)."""
+    subject = signing.Subject(server_id="", user_id=user_id, project_id=project_id,
+                              profile=profile)
+    metadata = {names.META_PROFILE: profile}
+    metadata.update(expiry_metadata(policy, expires_at, subject, signing.SCOPE_LAUNCH))
     experiment = validate_experiment(experiment)
     if experiment:
-        metadata[META_EXPERIMENT] = experiment
+        metadata[names.META_EXPERIMENT] = experiment
     for key, value in metadata.items():
         if not value or len(value) > METADATA_VALUE_MAX:
             raise InvalidDesktopMetadata(f"{key} must be 1-{METADATA_VALUE_MAX} characters")
     return metadata
 
 
+def is_desktop(server_tags):
+    return names.DESKTOP_TAG in (server_tags or ())
+
+
+def _server_metadata(server):
+    metadata = getattr(server, "metadata", None)
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def flavor_name(server):
+    flavor = getattr(server, "flavor", None)
+    return str(flavor.get("original_name") or "") if isinstance(flavor, dict) else ""
+
+
+def subject_of(server):
+    """The signing subject of a nova server: facts nova records, users cannot edit."""
+    try:
+        created = parse_expiry(getattr(server, "created", None))
+    except InvalidDesktopMetadata:
+        created = None
+    return signing.Subject(server_id=str(server.id),
+                           user_id=str(getattr(server, "user_id", "") or ""),
+                           project_id=str(getattr(server, "tenant_id", "") or ""),
+                           profile=flavor_name(server), created=created)
+
+
 @dataclasses.dataclass(frozen=True)
 class DesktopInfo:
-    """The plugin's reading of a server's ``heps:*`` metadata.
+    """The plugin's reading of a desktop. Malformed metadata never raises here: a
+    desktop whose metadata was edited by hand still lists, its problems reported."""
 
-    Malformed values never raise here: a desktop whose metadata was edited by hand
-    still lists, with the bad field reported in ``problems``.
-    """
-
-    owner: str = ""
+    owner_id: str = ""
     profile: str = ""
     experiment: str = ""
     expires_at: datetime.datetime | None = None
+    expiry_problem: str = ""
+    claimed_expiry: str = ""
     problems: tuple = ()
 
     def time_left(self, now=None):
@@ -101,32 +143,53 @@ class DesktopInfo:
         return left is not None and left.total_seconds() <= 0
 
 
-def is_desktop(server_tags):
-    return DESKTOP_TAG in (server_tags or ())
+def fallback_expiry(created, policy, now):
+    """The expiry of a desktop whose signed expiry is missing or forged: creation +
+    the default lifetime, or, when that has passed, the warning window from now."""
+    base = (created or now) + datetime.timedelta(hours=policy.default_hours)
+    if base <= now:
+        return now + datetime.timedelta(hours=policy.warning_hours)
+    return base
 
 
-def read_metadata(metadata):
-    """Read a server's metadata dict into DesktopInfo, collecting problems instead of failing."""
-    metadata = metadata if isinstance(metadata, dict) else {}
+def effective_expiry(server, policy, now=None):
+    """(expiry, problem): the signed expiry, else the fallback and why."""
+    now = now or utcnow()
+    metadata = _server_metadata(server)
+    subject = subject_of(server)
+    token = metadata.get(names.META_EXPIRY_SIGNATURE)
+    if token:
+        text = signing.signed_expiry_text(policy.key, token, subject, policy.max_hours,
+                                          parse_expiry)
+        if text:
+            return parse_expiry(text), ""
+        problem = EXPIRY_BAD_SIGNATURE
+    else:
+        problem = EXPIRY_UNSIGNED if metadata.get(names.META_EXPIRES_AT) else EXPIRY_MISSING
+    return fallback_expiry(subject.created, policy, now), problem
+
+
+def read_desktop(server, policy, now=None):
+    """DesktopInfo of a nova server (owner: nova's user_id; expiry: the signed one)."""
+    metadata = _server_metadata(server)
     problems = []
-    expires_at = None
-    raw_expiry = metadata.get(META_EXPIRES_AT)
-    if raw_expiry:
-        try:
-            expires_at = parse_expiry(raw_expiry)
-        except InvalidDesktopMetadata:
-            problems.append(META_EXPIRES_AT)
-    experiment = metadata.get(META_EXPERIMENT) or ""
+    experiment = metadata.get(names.META_EXPERIMENT) or ""
     if experiment:
         try:
             validate_experiment(experiment)
         except InvalidDesktopMetadata:
-            problems.append(META_EXPERIMENT)
+            problems.append(names.META_EXPERIMENT)
+            experiment = ""
+    expires_at, expiry_problem = effective_expiry(server, policy, now)
+    if expiry_problem:
+        problems.append(names.META_EXPIRES_AT)
     return DesktopInfo(
-        owner=str(metadata.get(META_OWNER) or ""),
-        profile=str(metadata.get(META_PROFILE) or ""),
+        owner_id=str(getattr(server, "user_id", "") or ""),
+        profile=flavor_name(server) or str(metadata.get(names.META_PROFILE) or ""),
         experiment=str(experiment),
         expires_at=expires_at,
+        expiry_problem=expiry_problem,
+        claimed_expiry=str(metadata.get(names.META_EXPIRES_AT) or ""),
         problems=tuple(problems),
     )
 
@@ -146,9 +209,6 @@ def format_time_left(delta):
     if hours:
         return f"{hours}h {minutes}m"
     return f"{max(minutes, 1)}m"
-
-
-NAME_MAX = 255
 
 
 def expiry_after(hours, max_hours, now=None):

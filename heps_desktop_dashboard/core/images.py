@@ -1,8 +1,10 @@
 """Golden images: glance images with ``heps_golden=true`` and display properties."""
 
-GOLDEN_PROPERTY = "heps_golden"
-TECHNIQUES_PROPERTY = "heps_techniques"
-DESCRIPTION_PROPERTY = "heps_description"
+from heps_desktop_dashboard.core import conventions as names
+
+GOLDEN_PROPERTY = names.IMAGE_GOLDEN
+TECHNIQUES_PROPERTY = names.IMAGE_TECHNIQUES
+DESCRIPTION_PROPERTY = names.IMAGE_DESCRIPTION
 
 
 def _properties(image):

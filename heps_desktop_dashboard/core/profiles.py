@@ -3,11 +3,12 @@
 import dataclasses
 
 from heps_desktop_dashboard import exceptions
+from heps_desktop_dashboard.core import conventions as names
 
-SPEC_PROFILE = "heps:profile"
-SPEC_GPU_KIND = "heps:gpu_kind"
-SPEC_GPU_MODEL = "heps:gpu_model"
-SPEC_DESCRIPTION = "heps:description"
+SPEC_PROFILE = names.SPEC_PROFILE
+SPEC_GPU_KIND = names.SPEC_GPU_KIND
+SPEC_GPU_MODEL = names.SPEC_GPU_MODEL
+SPEC_DESCRIPTION = names.SPEC_DESCRIPTION
 
 GPU_PASSTHROUGH = "passthrough"
 GPU_VGPU = "vgpu"

@@ -8,13 +8,18 @@ so an id posted by hand can never reach a server outside the user's desktops.
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from horizon import exceptions
+from horizon import messages
 from horizon import tables
 
 from heps_desktop_dashboard import api
-from heps_desktop_dashboard.desktops import experiment_actions
-from heps_desktop_dashboard.desktops import experiments
-from heps_desktop_dashboard.desktops.action_base import DesktopModalAction
-from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.dashboards.project.desktops.action_base import DesktopModalAction
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import (
+    actions as experiment_actions,
+)
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
+from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.services import revocation
 
 ACTIVE = "active"
 SHUTOFF = "shutoff"
@@ -26,13 +31,17 @@ def _idle(datum, *statuses):
 
 
 class _DesktopBatch(tables.BatchAction, PolicyOncePerRequest):
-    """A batch action calling one api.nova function per selected desktop."""
+    """A batch action on each selected desktop; ``api_call`` is the api.nova function
+    (it re-reads the desktop: tag and project checked)."""
 
-    api_call = None  # name of the api.nova function
     verbs = ()  # (present singular, present plural, past singular, past plural)
 
+    @staticmethod
+    def api_call(ctx, desktop_id):
+        raise NotImplementedError
+
     def action(self, request, obj_id):
-        getattr(api.nova, self.api_call)(request, obj_id)
+        self.api_call(api.context.for_request(request), obj_id)
 
     def action_present(self, count):
         return ngettext_lazy(self.verbs[0], self.verbs[1], count)
@@ -45,7 +54,7 @@ class StartDesktop(_DesktopBatch):
     name = "start"
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:servers:start"),)
-    api_call = "desktop_start"
+    api_call = staticmethod(api.nova.desktop_start)
     verbs = ("Start Desktop", "Start Desktops", "Started Desktop", "Started Desktops")
 
     def allowed(self, request, datum=None):
@@ -56,7 +65,7 @@ class StopDesktop(_DesktopBatch):
     name = "stop"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:servers:stop"),)
-    api_call = "desktop_stop"
+    api_call = staticmethod(api.nova.desktop_stop)
     verbs = ("Stop Desktop", "Stop Desktops", "Stopping Desktop", "Stopping Desktops")
     help_text = _("Unsaved work in the desktop's session is lost. Its GPU stays reserved "
                   "for you; shelve the desktop to give the GPU back.")
@@ -69,7 +78,8 @@ class SoftRebootDesktop(_DesktopBatch):
     name = "soft_reboot"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:servers:reboot"),)
-    api_call = "desktop_reboot"
+    api_call = staticmethod(api.nova.desktop_reboot)
+    detail_only = True
     verbs = ("Reboot Desktop", "Reboot Desktops", "Rebooting Desktop", "Rebooting Desktops")
     help_text = _("Unsaved work in the desktop's session is lost.")
 
@@ -79,11 +89,12 @@ class SoftRebootDesktop(_DesktopBatch):
 
 class HardRebootDesktop(SoftRebootDesktop):
     name = "hard_reboot"
+    detail_only = True
     verbs = ("Hard Reboot Desktop", "Hard Reboot Desktops",
              "Hard Rebooting Desktop", "Hard Rebooting Desktops")
 
     def action(self, request, obj_id):
-        api.nova.desktop_reboot(request, obj_id, hard=True)
+        api.nova.desktop_reboot(api.context.for_request(request), obj_id, hard=True)
 
     def allowed(self, request, datum=None):
         return datum is None or (datum.status in (ACTIVE, SHUTOFF, "error")
@@ -94,7 +105,7 @@ class ShelveDesktop(_DesktopBatch):
     name = "shelve"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:os-shelve:shelve"),)
-    api_call = "desktop_shelve"
+    api_call = staticmethod(api.nova.desktop_shelve)
     verbs = ("Shelve Desktop (release GPU)", "Shelve Desktops (release GPUs)",
              "Shelving Desktop — GPU released", "Shelving Desktops — GPUs released")
     help_text = _("Shelving stops the desktop and gives its GPU back to the facility. "
@@ -108,7 +119,7 @@ class UnshelveDesktop(_DesktopBatch):
     name = "unshelve"
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:os-shelve:unshelve"),)
-    api_call = "desktop_unshelve"
+    api_call = staticmethod(api.nova.desktop_unshelve)
     verbs = ("Unshelve Desktop", "Unshelve Desktops", "Unshelving Desktop", "Unshelving Desktops")
 
     def allowed(self, request, datum=None):
@@ -134,9 +145,15 @@ class DeleteDesktop(tables.DeleteAction, PolicyOncePerRequest):
         return datum is None or datum.task_state != "deleting"
 
     def delete(self, request, obj_id):
-        # Access rules / share attachments go first (retried); the desktop is kept and
-        # the failure reported when one cannot be removed.
-        experiments.delete_desktop(request, obj_id)
+        # Data access goes first; a rule Manila refuses to remove keeps the desktop.
+        try:
+            report = revocation.delete_desktop(api.context.for_request(request), obj_id)
+        except revocation.RevocationFailed as exc:
+            exceptions.handle(request, texts.revocation_message(exc), escalate=True,
+                              details="")
+        else:
+            if report.manila_down:
+                messages.warning(request, texts.MANILA_DOWN_ON_DELETE)
 
 
 class ExtendDesktop(DesktopModalAction):
@@ -151,6 +168,7 @@ class RenameDesktop(DesktopModalAction):
     name = "rename"
     verbose_name = _("Rename Desktop")
     url = "horizon:project:desktops:rename"
+    detail_only = True
     icon = "pencil"
     policy_rules = (("compute", "os_compute_api:servers:update"),)
 
@@ -169,10 +187,8 @@ class OpenConsole(tables.LinkAction, PolicyOncePerRequest):
         return datum is not None and datum.status == ACTIVE and not datum.task_state
 
 
-# The list keeps rows light (each rendered action costs Horizon time per row); the
-# detail page offers everything.
-ROW_ACTIONS = (OpenConsole, ExtendDesktop, StartDesktop, StopDesktop, ShelveDesktop,
-               UnshelveDesktop, DeleteDesktop)
+# Every action is declared on the table (a POST from the detail page is handled there);
+# list rows render only those without ``detail_only``.
 DETAIL_ACTIONS = (OpenConsole, ExtendDesktop, StartDesktop, StopDesktop, ShelveDesktop,
                   UnshelveDesktop, SoftRebootDesktop, HardRebootDesktop, RenameDesktop,
                   experiment_actions.AttachExperiment, experiment_actions.DetachExperiment,

@@ -9,8 +9,12 @@ from horizon import exceptions
 from horizon import forms
 from horizon import messages
 
+from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
-from heps_desktop_dashboard.desktops import experiments
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
+from heps_desktop_dashboard.services import data_attach
+from heps_desktop_dashboard.services import experiments
+from heps_desktop_dashboard.services import results_export
 
 NAME_MAX = 255
 DESCRIPTION_MAX = 255
@@ -22,29 +26,35 @@ def experiment_tab_url(desktop_id):
 
 
 class _ExperimentForm(forms.SelfHandlingForm):
-    desktop_id = forms.CharField(widget=forms.HiddenInput())
+    """A form about the desktop named in the URL (``desktop_id`` from the view, never
+    from the POST body)."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.desktop = kwargs.pop("desktop")
+        self.desktop_id = self.desktop.id
+        super().__init__(request, *args, **kwargs)
 
     def get_success_url(self):
-        return experiment_tab_url(self.cleaned_data.get("desktop_id")
-                                  or self.initial.get("desktop_id"))
+        return experiment_tab_url(self.desktop_id)
 
     def _refused(self, exc, field=None):
-        self.add_error(field, experiments.refusal_message(exc))
+        self.add_error(field, texts.refusal_message(exc))
 
     def _manila_down(self):
-        self.add_error(None, experiments.MANILA_DOWN)
+        self.add_error(None, texts.MANILA_DOWN)
 
     @staticmethod
     def _call(request, failure, call, *args, **kwargs):
-        """Run an experiments.* step; a refusal or error becomes a message and None."""
+        """Run a service function with the user's context; a refusal or error becomes
+        a message and None."""
         try:
-            return call(request, *args, **kwargs)
-        except experiments.ExportRefused as exc:
+            return call(api.context.for_request(request), *args, **kwargs)
+        except results_export.ExportRefused as exc:
             messages.error(request, exc.message)
-        except experiments.MountRefused as exc:
-            messages.error(request, experiments.refusal_message(exc))
+        except mounts.MountRefused as exc:
+            messages.error(request, texts.refusal_message(exc))
         except experiments.ShareServiceUnavailable:
-            messages.error(request, experiments.MANILA_DOWN)
+            messages.error(request, texts.MANILA_DOWN)
         except Exception:
             exceptions.handle(request, failure)
         return None
@@ -66,10 +76,9 @@ class AttachExperimentForm(_ExperimentForm):
         help_text=_("Unsaved work in the desktop's session is lost."))
 
     def __init__(self, request, *args, **kwargs):
-        self.desktop = kwargs.pop("desktop")
         super().__init__(request, *args, **kwargs)
         self.mode = experiments.mount_mode()
-        self.fields["experiment"].choices = experiments.experiment_choices(
+        self.fields["experiment"].choices = texts.experiment_choices(
             request, include_none=False) or [("", _("No experiment available"))]
         self.needs_restart = (self.mode == mounts.MODE_VIRTIOFS
                               and self.desktop.status == "active")
@@ -87,7 +96,8 @@ class AttachExperimentForm(_ExperimentForm):
         levels = {mounts.KIND_RAW: data["raw_access"],
                   mounts.KIND_RESULTS: data["results_access"]}
         try:
-            data["plan"] = experiments.plan_for(self.request, data["experiment"], levels)
+            data["plan"] = experiments.plan_for(api.context.for_request(self.request),
+                                                data["experiment"], levels)
         except experiments.MountRefused as exc:
             self._refused(exc, "experiment")
         except experiments.ShareServiceUnavailable:
@@ -95,9 +105,10 @@ class AttachExperimentForm(_ExperimentForm):
         return data
 
     def handle(self, request, data):
-        attached = self._call(request, _("Unable to attach the experiment data."),
-                              _attach, data["desktop_id"], data["experiment"], data["plan"])
-        if not attached:
+        step = self._call(request, _("Unable to attach the experiment data."),
+                          data_attach.attach, self.desktop_id, data["experiment"],
+                          plan=data["plan"])
+        if step is None:
             return False
         if self.needs_restart:
             message = _('Attaching experiment %(exp)s to desktop "%(name)s": it is stopped, '
@@ -111,14 +122,18 @@ class AttachExperimentForm(_ExperimentForm):
 
 
 class SnapshotResultsForm(_ExperimentForm):
-    share_id = forms.CharField(widget=forms.HiddenInput())
     name = forms.CharField(label=_("Snapshot name"), max_length=NAME_MAX)
     description = forms.CharField(label=_("Description"), max_length=DESCRIPTION_MAX,
                                   required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def handle(self, request, data):
+        # The results share of the URL desktop's experiment, looked up again now.
+        share = self._call(request, _("Unable to find the results share."),
+                           results_export.results_share, self.desktop.experiment)
+        if share is None:
+            return False
         snapshot = self._call(request, _("Unable to snapshot the results share."),
-                              experiments.snapshot_results, data["share_id"], data["name"],
+                              results_export.snapshot_results, share.id, data["name"],
                               data["description"])
         if snapshot is None:
             return False
@@ -143,7 +158,7 @@ class ShareFromSnapshotForm(_ExperimentForm):
 
     def handle(self, request, data):
         share = self._call(request, _("Unable to create a share from the snapshot."),
-                           experiments.share_from_snapshot, data["snapshot"], data["name"],
+                           results_export.share_from_snapshot, data["snapshot"], data["name"],
                            data["description"])
         if share is None:
             return False
@@ -156,23 +171,16 @@ class SaveImageForm(_ExperimentForm):
     name = forms.CharField(label=_("Image name"), max_length=NAME_MAX)
 
     def handle(self, request, data):
-        try:
-            experiments.save_as_image(request, data["desktop_id"], data["name"])
-        except Exception:
-            exceptions.handle(request, _("Unable to save the desktop as an image."))
+        image = self._call(request, _("Unable to save the desktop as an image."),
+                           results_export.save_as_image, self.desktop_id, data["name"])
+        if image is None:
             return False
         messages.success(request, _('Saving the desktop as private image "%s".')
                          % data["name"])
         return True
 
     def get_success_url(self):
-        return reverse("horizon:project:desktops:detail",
-                       args=[self.cleaned_data.get("desktop_id")])
-
-
-def _attach(request, desktop_id, experiment, plan):
-    experiments.attach(request, desktop_id, experiment, plan=plan)
-    return True
+        return reverse("horizon:project:desktops:detail", args=[self.desktop_id])
 
 
 def default_image_name(desktop_name, now=None):

@@ -9,10 +9,12 @@ from django.utils.translation import ngettext_lazy
 from horizon import exceptions
 from horizon import tables
 
+from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
-from heps_desktop_dashboard.desktops import experiments
-from heps_desktop_dashboard.desktops.action_base import DesktopModalAction
-from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.dashboards.project.desktops.action_base import DesktopModalAction
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
+from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.services import data_attach
 
 
 def _data(datum):
@@ -28,6 +30,7 @@ class AttachExperiment(DesktopModalAction):
     verbose_name = _("Attach Experiment Data")
     url = "horizon:project:desktops:attach_experiment"
     icon = "database"
+    detail_only = True
     policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
 
     def allowed(self, request, datum=None):
@@ -36,6 +39,7 @@ class AttachExperiment(DesktopModalAction):
 
 class DetachExperiment(tables.BatchAction, PolicyOncePerRequest):
     name = "detach_experiment"
+    detail_only = True
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
     help_text = _("The desktop loses access to its experiment's shares. Over virtiofs a "
@@ -59,9 +63,9 @@ class DetachExperiment(tables.BatchAction, PolicyOncePerRequest):
 
     def action(self, request, obj_id):
         try:
-            experiments.detach(request, obj_id)
-        except experiments.MountRefused as exc:
-            exceptions.handle(request, experiments.refusal_message(exc), escalate=True,
+            data_attach.detach(api.context.for_request(request), obj_id)
+        except mounts.MountRefused as exc:
+            exceptions.handle(request, texts.refusal_message(exc), escalate=True,
                               details="")
 
 
@@ -70,6 +74,7 @@ class SaveDesktopImage(DesktopModalAction):
     verbose_name = _("Save as Image")
     url = "horizon:project:desktops:save_image"
     icon = "camera"
+    detail_only = True
     policy_rules = (("compute", "os_compute_api:servers:create_image"),)
 
     def allowed(self, request, datum=None):

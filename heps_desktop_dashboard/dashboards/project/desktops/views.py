@@ -9,13 +9,14 @@ from horizon import forms
 from horizon import tables
 from horizon import tabs
 from horizon.utils import memoized
+from openstack_dashboard.utils import settings as setting_utils
 
 from heps_desktop_dashboard import api
-from heps_desktop_dashboard.desktops import desktop_forms as desktop_action_forms
-from heps_desktop_dashboard.desktops import forms as desktop_forms
-from heps_desktop_dashboard.desktops import rows as desktop_rows
-from heps_desktop_dashboard.desktops import tables as desktop_tables
-from heps_desktop_dashboard.desktops import tabs as desktop_tabs
+from heps_desktop_dashboard.dashboards.project.desktops import desktop_forms as desktop_action_forms
+from heps_desktop_dashboard.dashboards.project.desktops import forms as desktop_forms
+from heps_desktop_dashboard.dashboards.project.desktops import rows as desktop_rows
+from heps_desktop_dashboard.dashboards.project.desktops import tables as desktop_tables
+from heps_desktop_dashboard.dashboards.project.desktops import tabs as desktop_tabs
 
 
 class IndexView(tables.PagedTableMixin, tables.DataTableView):
@@ -33,19 +34,19 @@ class IndexView(tables.PagedTableMixin, tables.DataTableView):
         return context
 
     def _list_servers(self):
+        ctx = api.context.for_request(self.request)
+        size = setting_utils.get_page_size(self.request)
         marker, sort_dir = self._get_marker()
         try:
             servers, self._has_more_data, self._has_prev_data = api.nova.desktop_list_paged(
-                self.request, marker=marker, reversed_order=sort_dir == "asc"
-            )
+                ctx, size, marker=marker, reversed_order=sort_dir == "asc")
         except api.nova.InvalidMarker:
             messages.warning(
                 self.request,
                 _("That page of desktops is no longer available; showing the first page."),
             )
             servers, self._has_more_data, self._has_prev_data = api.nova.desktop_list_paged(
-                self.request
-            )
+                ctx, size)
         return servers
 
     def get_data(self):
@@ -58,14 +59,15 @@ class IndexView(tables.PagedTableMixin, tables.DataTableView):
         images = {}
         if servers:
             try:
-                images = api.glance.images_by_id(self.request, desktop_rows.image_ids(servers))
+                images = api.glance.images_by_id(api.context.for_request(self.request),
+                                                 desktop_rows.image_ids(servers))
                 desktop_rows.remember_image_names(images)
             except Exception:
                 exceptions.handle(self.request, _("Unable to retrieve desktop images."),
                                   ignore=True)
         result = []
         for server in servers:
-            row = desktop_rows.DesktopRow(server, images)
+            row = desktop_rows.DesktopRow(server, images, viewer=self.request.user)
             if row.metadata_problems:
                 messages.warning(
                     self.request,
@@ -88,9 +90,11 @@ class LaunchView(forms.ModalFormView):
 
 
 def _load_desktop(request, desktop_id, images=None):
-    """The desktop behind a URL, or a redirect to the list with a message (never a 500)."""
+    """The desktop behind a URL (tag and project checked), or a redirect to the list
+    with a message (never a 500)."""
     try:
-        return desktop_rows.DesktopRow(api.nova.desktop_get(request, desktop_id), images)
+        server = api.nova.desktop_get(api.context.for_request(request), desktop_id)
+        return desktop_rows.DesktopRow(server, images, detail=True, viewer=request.user)
     except Exception:
         exceptions.handle(request, _('Unable to retrieve desktop "%s".') % desktop_id,
                           redirect=reverse("horizon:project:desktops:index"))
@@ -107,8 +111,10 @@ class DetailView(tabs.TabView):
         desktop = _load_desktop(self.request, self.kwargs["desktop_id"])
         if desktop.image_id:
             try:
-                images = api.glance.images_by_id(self.request, [desktop.image_id])
-                desktop = desktop_rows.DesktopRow(desktop.server, images)
+                images = api.glance.images_by_id(api.context.for_request(self.request),
+                                                 [desktop.image_id])
+                desktop = desktop_rows.DesktopRow(desktop.server, images, detail=True,
+                                                  viewer=self.request.user)
             except Exception:
                 exceptions.handle(self.request, ignore=True)
         return desktop
@@ -116,7 +122,7 @@ class DetailView(tabs.TabView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         desktop = self.get_data()
-        table = desktop_tables.DesktopsTable(self.request, detail=True)
+        table = desktop_tables.DesktopsTable(self.request)
         context.update({
             "desktop": desktop,
             "url": reverse("horizon:project:desktops:index"),
@@ -145,8 +151,10 @@ class DesktopModalView(forms.ModalFormView):
         context["submit_url"] = reverse(self.submit_url_name, args=[self.kwargs["desktop_id"]])
         return context
 
-    def get_initial(self):
-        return {"desktop_id": self.kwargs["desktop_id"]}
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["desktop"] = self.get_object()
+        return kwargs
 
 
 class ExtendView(DesktopModalView):
@@ -156,11 +164,6 @@ class ExtendView(DesktopModalView):
     submit_label = _("Extend")
     submit_url_name = "horizon:project:desktops:extend"
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["desktop"] = self.get_object().server
-        return kwargs
-
 
 class RenameView(DesktopModalView):
     form_class = desktop_action_forms.RenameForm
@@ -169,4 +172,4 @@ class RenameView(DesktopModalView):
     submit_url_name = "horizon:project:desktops:rename"
 
     def get_initial(self):
-        return {**super().get_initial(), "name": self.get_object().name}
+        return {"name": self.get_object().name}

@@ -6,8 +6,8 @@ from openstack_dashboard.dashboards.project.instances import audit_tables
 from openstack_dashboard.utils import settings as settings_utils
 
 from heps_desktop_dashboard import api
-from heps_desktop_dashboard.desktops import console
-from heps_desktop_dashboard.desktops import experiment_tabs
+from heps_desktop_dashboard.dashboards.project.desktops import console
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import tabs as experiment_tabs
 
 
 class OverviewTab(tabs.Tab):
@@ -30,7 +30,8 @@ class LogTab(tabs.Tab):
         desktop = self.tab_group.kwargs["desktop"]
         length = settings_utils.get_log_length(request)
         try:
-            log = api.nova.console_output(request, desktop.id, length=length)
+            log = api.nova.console_output(api.context.for_request(request), desktop.id,
+                                          length=length)
         except Exception:
             log = None
             exceptions.handle(request, _("Unable to get the desktop's log."), ignore=True)
@@ -47,7 +48,8 @@ class ActionLogTab(tabs.TableTab):
 
     def get_audit_data(self):
         try:
-            return api.nova.action_list(self.request, self.tab_group.kwargs["desktop"].id)
+            return api.nova.action_list(api.context.for_request(self.request),
+                                       self.tab_group.kwargs["desktop"].id)
         except Exception:
             exceptions.handle(self.request, _("Unable to retrieve the action log."))
             return []

@@ -5,10 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon.utils import memoized
 
+from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
-from heps_desktop_dashboard.desktops import experiment_forms
-from heps_desktop_dashboard.desktops import experiments
-from heps_desktop_dashboard.desktops import views
+from heps_desktop_dashboard.dashboards.project.desktops import views
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import forms as experiment_forms
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
+from heps_desktop_dashboard.services import experiments
+from heps_desktop_dashboard.services import results_export
 
 MODAL_TEMPLATE = "heps_desktops/desktops/_experiment_modal.html"
 
@@ -46,10 +49,6 @@ class AttachExperimentView(_ExperimentModalView):
                  "experiment mounts them at /data/raw and /data/results by itself; for "
                  "one that was not, the Experiment data tab shows the mount commands.")
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["desktop"] = self.get_object()
-        return kwargs
 
 
 class _ResultsView(_ExperimentModalView):
@@ -63,13 +62,14 @@ class _ResultsView(_ExperimentModalView):
             exceptions.handle(self.request, _("The desktop has no experiment."),
                               redirect=redirect)
         try:
-            return experiments.results_share(self.request, desktop.experiment)
-        except experiments.MountRefused:
+            return results_export.results_share(api.context.for_request(self.request),
+                                                desktop.experiment)
+        except mounts.MountRefused:
             exceptions.handle(self.request, _("Experiment %s has no results share in this "
                                               "project.") % desktop.experiment,
                               redirect=redirect)
         except Exception:
-            exceptions.handle(self.request, experiments.MANILA_DOWN, redirect=redirect)
+            exceptions.handle(self.request, texts.MANILA_DOWN, redirect=redirect)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -89,8 +89,8 @@ class SnapshotResultsView(_ResultsView):
     def get_initial(self):
         desktop = self.get_object()
         share = self.get_results_share()
-        return {**super().get_initial(), "share_id": share.id,
-                "name": experiments.default_snapshot_name(desktop.experiment),
+        return {**super().get_initial(),
+                "name": results_export.default_snapshot_name(share.experiment),
                 "description": _("Results of experiment %(exp)s from desktop %(name)s")
                 % {"exp": desktop.experiment, "name": desktop.name}}
 
@@ -109,7 +109,8 @@ class ShareFromSnapshotView(_ResultsView):
         kwargs = super().get_form_kwargs()
         share = self.get_results_share()
         try:
-            kwargs["snapshots"] = [s for s in experiments.snapshots_of(self.request, share.id)
+            ctx = api.context.for_request(self.request)
+            kwargs["snapshots"] = [s for s in results_export.snapshots_of(ctx, share.id)
                                    if s.get("status") == "available"]
         except Exception:
             exceptions.handle(self.request, _("Unable to retrieve the snapshots."))

@@ -22,9 +22,17 @@ def check_once(request, rules):
 
 
 class PolicyOncePerRequest(horizon_actions.BaseAction):
-    """Mix in AFTER the Horizon action class, so BatchAction's own checks still run."""
+    """Mix in AFTER the Horizon action class, so BatchAction's own checks still run.
+
+    ``detail_only`` actions apply to rows built for the detail page or a posted action
+    (``datum.detail``), not to list rows: each rendered row action costs time per row.
+    """
+
+    detail_only = False
 
     def _allowed(self, request, datum):
+        if self.detail_only and datum is not None and not getattr(datum, "detail", True):
+            return False
         if self.policy_rules and not check_once(request, self.policy_rules):
             return False
         return self.allowed(request, datum)

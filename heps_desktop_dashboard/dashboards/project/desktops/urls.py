@@ -1,8 +1,8 @@
 from django.urls import re_path
 
-from heps_desktop_dashboard.desktops import console_views
-from heps_desktop_dashboard.desktops import experiment_views
-from heps_desktop_dashboard.desktops import views
+from heps_desktop_dashboard.dashboards.project.desktops import console_views
+from heps_desktop_dashboard.dashboards.project.desktops import views
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import views as experiment_views
 
 DESKTOP = r"^(?P<desktop_id>[0-9a-fA-F-]{36})/"
 

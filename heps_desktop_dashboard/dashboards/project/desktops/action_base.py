@@ -3,7 +3,7 @@
 from django.urls import reverse
 from horizon import tables
 
-from heps_desktop_dashboard.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
 
 
 class DesktopModalAction(tables.LinkAction, PolicyOncePerRequest):

@@ -10,6 +10,7 @@ from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import profiles
+from heps_desktop_dashboard.dashboards.project.desktops import choices
 
 LOG = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def images_for_update(request, server):
     if not image_id or cache.get(_IMAGE_NAME_KEY % image_id) is not None:
         return {}
     try:
-        images = api.glance.images_by_id(request, [image_id])
+        images = api.glance.images_by_id(api.context.for_request(request), [image_id])
     except Exception:
         LOG.debug("image name lookup failed for %s", image_id, exc_info=True)
         return {}
@@ -49,8 +50,11 @@ class DesktopRow:
     Nothing here calls an API: images are looked up in a dict fetched once per page.
     """
 
-    def __init__(self, server, images=None):
+    def __init__(self, server, images=None, detail=False, now=None, viewer=None):
         self.server = server
+        # Built for the detail page or a posted action (every action applies), or for a
+        # list row (only actions.ROW_ACTIONS render).
+        self.detail = detail
         self.id = server.id
         self.name = getattr(server, "name", "") or server.id
         self.status = (getattr(server, "status", "") or "").lower()
@@ -61,14 +65,18 @@ class DesktopRow:
                                                        self.status))
         self.vm_state = getattr(server, "OS-EXT-STS:vm_state", None)
         self.created = getattr(server, "created", None)
-        self.info = desktops.read_metadata(getattr(server, "metadata", None))
+        self.info = desktops.read_desktop(server, conf.lifetime_policy(), now)
+        self.owner_id = self.info.owner_id
+        # nova's user_id; the viewer's own desktops show the viewer's name.
+        self.owner_name = (viewer.username if viewer is not None
+                           and self.owner_id == getattr(viewer, "id", None) else self.owner_id)
         self.profile = self._profile_name()
         self.image_id, self.image_name = self._image(images or {})
 
     def _profile_name(self):
         flavor = getattr(self.server, "flavor", None) or {}
         # microversion >= 2.47 embeds the flavor; older ones only give its id.
-        return flavor.get("original_name") or self.info.profile or flavor.get("id", "")
+        return self.info.profile or flavor.get("id", "")
 
     def _image(self, images):
         image = getattr(self.server, "image", None)
@@ -97,10 +105,8 @@ class DesktopRow:
 
     @property
     def status_display(self):
-        # Imported here: the tables module imports this one.
-        from heps_desktop_dashboard.desktops import tables
+        return dict(choices.STATUS_DISPLAY_CHOICES).get(self.status, self.status)
 
-        return dict(tables.STATUS_DISPLAY_CHOICES).get(self.status, self.status)
 
     @property
     def addresses(self):
@@ -139,6 +145,20 @@ def image_ids(servers):
         if isinstance(image, dict) and image.get("id"):
             found.add(image["id"])
     return found
+
+
+class MissingDesktop:
+    """A posted id that is not one of the user's desktops: no action allows it."""
+
+    detail = True
+    status = ""
+    task_state = "deleting"
+    experiment = ""
+
+    def __init__(self, desktop_id):
+        self.id = desktop_id
+        self.name = desktop_id
+        self.server = None
 
 
 def expiry_warning(row):

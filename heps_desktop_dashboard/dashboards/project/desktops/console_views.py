@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from horizon import exceptions
 
 from heps_desktop_dashboard import api
-from heps_desktop_dashboard.desktops import console
-from heps_desktop_dashboard.desktops import rows as desktop_rows
+from heps_desktop_dashboard.dashboards.project.desktops import console
+from heps_desktop_dashboard.dashboards.project.desktops import rows as desktop_rows
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -29,7 +29,8 @@ class SpiceDirectView(generic.View):
         if not proxy or not console.spice_direct_available(request):
             raise http.Http404(_("No native SPICE console is offered here."))
         try:
-            desktop = desktop_rows.DesktopRow(api.nova.desktop_get(request, desktop_id))
+            desktop = desktop_rows.DesktopRow(api.nova.desktop_get(
+                api.context.for_request(request), desktop_id))
         except Exception:
             exceptions.handle(request, _('Unable to retrieve desktop "%s".') % desktop_id,
                               redirect=reverse("horizon:project:desktops:index"))
@@ -38,7 +39,8 @@ class SpiceDirectView(generic.View):
                            _("The desktop is not running: start it to open its console."))
             return shortcuts.redirect(detail_url)
         try:
-            url = api.nova.spice_direct_console_url(request, desktop.id)
+            url = api.nova.spice_direct_console_url(api.context.for_request(request),
+                                                     desktop.id)
             body = console.virt_viewer_file(desktop, url, proxy)
         except Exception:
             exceptions.handle(request, _("Unable to open a native SPICE console for this "

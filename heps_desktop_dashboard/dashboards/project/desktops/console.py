@@ -147,7 +147,7 @@ def spice_direct_available(request):
     if not spice_direct_proxy():
         return False
     try:
-        return api.nova.supports(request, "spice_direct")
+        return api.nova.supports(api.context.for_request(request), "spice_direct")
     except Exception as exc:  # version discovery failed: just do not offer it
         LOG.warning("Cannot tell whether nova offers spice-direct consoles: %s",
                     type(exc).__name__)

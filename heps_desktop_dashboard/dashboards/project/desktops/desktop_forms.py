@@ -1,4 +1,4 @@
-"""Modal forms acting on one existing desktop: extend its lifetime, rename it."""
+"""Modal forms acting on the one desktop named in the URL: extend its lifetime, rename."""
 
 from django.core import validators
 from django.urls import reverse
@@ -10,10 +10,16 @@ from horizon import messages
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.services import lifetimes
 
 
 class _DesktopForm(forms.SelfHandlingForm):
-    desktop_id = forms.CharField(widget=forms.HiddenInput())
+    """``desktop`` comes from the view (the URL's id, checked); nothing in the POST
+    body names the desktop."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.desktop = kwargs.pop("desktop")
+        super().__init__(request, *args, **kwargs)
 
     def get_success_url(self):
         return reverse("horizon:project:desktops:index")
@@ -23,7 +29,6 @@ class ExtendForm(_DesktopForm):
     hours = forms.IntegerField(label=_("Extend by (hours)"), min_value=1)
 
     def __init__(self, request, *args, **kwargs):
-        self.desktop = kwargs.pop("desktop")
         super().__init__(request, *args, **kwargs)
         max_hours = conf.get("max_lifetime_hours")
         self.fields["hours"].initial = min(conf.get("default_lifetime_hours"), max_hours)
@@ -35,24 +40,26 @@ class ExtendForm(_DesktopForm):
     def clean(self):
         data = super().clean()
         if "hours" in data:
-            info = desktops.read_metadata(getattr(self.desktop, "metadata", None))
             try:
-                data["expires_at"] = desktops.extended_expiry(
-                    info.expires_at, data["hours"], conf.get("max_lifetime_hours"))
+                desktops.extended_expiry(self.desktop.expires_at, data["hours"],
+                                         conf.get("max_lifetime_hours"))
             except ValueError as exc:
                 self.add_error("hours", str(exc))
         return data
 
     def handle(self, request, data):
-        new_expiry = desktops.format_expiry(data["expires_at"])
         try:
-            api.nova.desktop_set_metadata(request, data["desktop_id"],
-                                          {desktops.META_EXPIRES_AT: new_expiry})
+            new_expiry = lifetimes.extend(api.context.for_request(request), self.desktop.id,
+                                          data["hours"])
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            return False
         except Exception:
             exceptions.handle(request, _("Unable to extend the desktop."))
             return False
         messages.success(request, _('Desktop "%(name)s" now expires at %(when)s UTC.')
-                         % {"name": self.desktop.name, "when": new_expiry})
+                         % {"name": self.desktop.name,
+                            "when": desktops.format_expiry(new_expiry)})
         return True
 
 
@@ -67,7 +74,8 @@ class RenameForm(_DesktopForm):
 
     def handle(self, request, data):
         try:
-            api.nova.desktop_rename(request, data["desktop_id"], data["name"])
+            api.nova.desktop_rename(api.context.for_request(request), self.desktop.id,
+                                    data["name"])
         except Exception:
             exceptions.handle(request, _("Unable to rename the desktop."))
             return False

@@ -1,0 +1,72 @@
+"""Every name the plugin writes on or reads from OpenStack resources, once.
+
+No other module spells a ``heps:*`` / ``heps_*`` / ``heps-*`` literal: a test checks.
+"""
+
+# --- nova servers (desktops) -----------------------------------------------------------
+DESKTOP_TAG = "heps-desktop"
+
+META_EXPERIMENT = "heps:experiment"
+META_PROFILE = "heps:profile"
+META_EXPIRES_AT = "heps:expires_at"
+# HMAC of (server id, expiry, profile) written with the expiry (core/signing.py).
+META_EXPIRY_SIGNATURE = "heps:expires_sig"
+# Editable by any project member: shown nowhere, trusted for nothing (nova's user_id is
+# the owner). Still written at launch for operators reading `openstack server show`.
+META_OWNER = "heps:owner"
+# Lifetime bookkeeping of the reconciler: when it warned about the expiry.
+META_WARNED_AT = "heps:warned_at"
+# Delete requested through the plugin: no grant may happen any more.
+META_REVOKING = "heps:revoking"
+
+# Experiment data on a server.
+META_DATA_MODE = "heps:data_mode"
+META_DATA_STATE = "heps:data_state"
+META_DATA_ERROR = "heps:data_error"
+META_MOUNT_PREFIX = "heps:mount:"
+
+# Pseudo task states the Desktops table shows while experiment data moves.
+TASK_ATTACHING_DATA = "heps_attaching_data"
+TASK_DETACHING_DATA = "heps_detaching_data"
+
+# --- nova flavors (desktop profiles) -------------------------------------------------------
+SPEC_PROFILE = "heps:profile"
+SPEC_GPU_KIND = "heps:gpu_kind"
+SPEC_GPU_MODEL = "heps:gpu_model"
+SPEC_DESCRIPTION = "heps:description"
+SPEC_PERSISTENT = "heps:persistent"
+SPEC_PUBLIC_IP = "heps:public_ip"
+
+# --- glance images (golden images, saved desktops) -----------------------------------------
+IMAGE_GOLDEN = "heps_golden"
+IMAGE_TECHNIQUES = "heps_techniques"
+IMAGE_DESCRIPTION = "heps_description"
+IMAGE_GPU_DRIVER = "heps_gpu_driver"
+IMAGE_SOURCE_DESKTOP = "heps_source_desktop"
+IMAGE_SOURCE_EXPERIMENT = "heps_source_experiment"
+IMAGE_SOURCE_IMAGE = "heps_source_image"
+
+# --- manila shares and access rules --------------------------------------------------------
+SHARE_META_EXPERIMENT = "heps:experiment"
+SHARE_META_KIND = "heps:kind"
+SHARE_META_SOURCE_SNAPSHOT = "heps:source_snapshot"
+SHARE_META_SOURCE_EXPERIMENT = "heps:source_experiment"
+
+RULE_META_DESKTOP = "heps:desktop"
+RULE_META_KIND = "heps:kind"
+RULE_META_EXPERIMENT = "heps:experiment"
+# Project of the desktop a rule was made for: the reconciler only judges rules whose
+# share is in that same project (a rule in another project is not the plugin's).
+RULE_META_PROJECT = "heps:project"
+
+# virtiofs tags of the two shares in the guest.
+VIRTIOFS_TAG_RAW = "heps-raw"
+VIRTIOFS_TAG_RESULTS = "heps-results"
+
+# --- cinder volumes ------------------------------------------------------------------------
+VOLUME_META_KIND = "heps:kind"
+VOLUME_META_OWNER = "heps:owner"
+
+# --- neutron, keystone, logging --------------------------------------------------------------
+SECURITY_GROUP_PREFIX = "heps-exp-"
+AUDIT_LOGGER = "heps_desktops.audit"

@@ -1,0 +1,1 @@
+"""Horizon dashboards the plugin adds panels to."""

@@ -1,0 +1,329 @@
+"""The Launch Desktop modal: validate, then call services.launch.launch().
+
+Every field has a valid default (launch_catalog.py reads what is offered); the quota is
+checked before nova is asked; a failure becomes a form error, never a 500.
+"""
+
+import logging
+import unicodedata
+import uuid
+
+from django.core import validators
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from horizon import exceptions
+from horizon import forms
+from horizon import messages
+from keystoneauth1 import exceptions as ks_exceptions
+from novaclient import exceptions as nova_exceptions
+
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard import conf
+from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.core import quota
+from heps_desktop_dashboard.dashboards.project.desktops import launch_catalog
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
+from heps_desktop_dashboard.services import experiments
+from heps_desktop_dashboard.services import launch
+
+LOG = logging.getLogger(__name__)
+
+# The session remembers the one-time tokens of the last launch forms it submitted.
+USED_TOKENS_KEY = "heps_desktops_launch_tokens"
+USED_TOKENS_KEPT = 20
+TOKEN_MAX = 64
+
+
+def _nova_message(exc):
+    return str(getattr(exc, "message", None) or exc)
+
+
+def _status(exc):
+    return getattr(exc, "code", None) or getattr(exc, "http_status", None)
+
+
+class LaunchForm(forms.SelfHandlingForm):
+    image = forms.ThemableChoiceField(
+        label=_("Golden image"),
+        error_messages={"invalid_choice": _(
+            "That image is not in the golden image catalog (it may just have been "
+            "deleted). Choose one from the list.")},
+    )
+    profile = forms.ThemableChoiceField(
+        label=_("Desktop profile"),
+        error_messages={"invalid_choice": _(
+            "That is not a desktop profile (it may just have been deleted). Choose one "
+            "from the list.")},
+    )
+    # The project's experiments (Manila shares, desktops/experiments.py) or "None".
+    experiment = forms.ThemableChoiceField(
+        label=_("Experiment"), required=False,
+        help_text=_("Its raw data is mounted read-only at /data/raw and its results "
+                    "read-write at /data/results."),
+        error_messages={"invalid_choice": _(
+            "That is not one of this project's experiments. Choose one from the list.")},
+    )
+    name = forms.CharField(
+        label=_("Desktop name"), max_length=desktops.NAME_MAX, required=False,
+        error_messages={"max_length": _(
+            "A desktop name is at most %(limit_value)d characters (this one has "
+            "%(show_value)d).")},
+    )
+    lifetime_hours = forms.IntegerField(label=_("Lifetime (hours)"), min_value=1)
+    launch_token = forms.CharField(widget=forms.HiddenInput(), required=False)
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self._setup_lifetime()
+        username = request.user.username
+        self.fields["name"].initial = desktops.default_name(username)
+        self.fields["name"].help_text = _(
+            "Defaults to <user>-<experiment>-desktop.")
+        self.fields["name"].widget.attrs["data-heps-user"] = username
+        if not self.is_bound:
+            self.fields["launch_token"].initial = uuid.uuid4().hex
+        self.catalog = launch_catalog.LaunchCatalog(request)
+        self.notes = self.catalog.notes
+        self._setup_choices()
+        self.fields["experiment"].choices = texts.experiment_choices(request)
+
+    # --- building the form --------------------------------------------------------
+
+    def _setup_lifetime(self):
+        max_hours = conf.get("max_lifetime_hours")
+        field = self.fields["lifetime_hours"]
+        field.max_value = max_hours
+        field.widget.attrs["max"] = max_hours
+        field.validators.append(validators.MaxValueValidator(max_hours))
+        field.initial = min(conf.get("default_lifetime_hours"), max_hours)
+        field.help_text = _("At most %(max)s hours; it can be extended later.") % {
+            "max": max_hours}
+
+    def _setup_choices(self):
+        catalog = self.catalog
+        self.fields["image"].choices = [
+            (i.id, launch_catalog.image_label(i)) for i in catalog.images] or [
+            ("", _("No golden image available"))]
+        choices = []
+        usable = []
+        for profile in catalog.profiles:
+            free = catalog.free_gpus(profile)
+            over = bool(catalog.over_quota(profile))
+            choices.append((profile.id, launch_catalog.profile_label(profile, free, over)))
+            if not over and free != 0:
+                usable.append(profile.id)
+        self.fields["profile"].choices = choices or [
+            ("", _("No desktop profile available"))]
+        # Every field has a valid default: the first profile that fits the quota and
+        # has a free GPU (when that can be known).
+        if usable:
+            self.fields["profile"].initial = usable[0]
+        elif catalog.profiles:
+            self.fields["profile"].initial = catalog.profiles[0].id
+        if catalog.images:
+            self.fields["image"].initial = catalog.images[0].id
+
+    # --- what the template shows --------------------------------------------------
+
+    @property
+    def selected_profile(self):
+        if self.is_bound:
+            return self.data.get("profile") or ""
+        return self.fields["profile"].initial or ""
+
+    def quota_rows(self):
+        return self.catalog.quota_rows()
+
+    def image_details(self):
+        return self.catalog.image_details()
+
+    def profile_details(self):
+        return self.catalog.profile_details()
+
+    # --- validation ---------------------------------------------------------------
+
+    def clean_experiment(self):
+        try:
+            return desktops.validate_experiment(self.cleaned_data.get("experiment", "").strip())
+        except desktops.InvalidDesktopMetadata as exc:
+            raise forms.ValidationError(
+                _("Use letters, digits, '.', '_', ':' or '-' (at most 64).")) from exc
+
+    def clean_name(self):
+        username = self.request.user.username
+        name = (self.cleaned_data.get("name") or "").strip()
+        experiment = self.cleaned_data.get("experiment") or ""
+        # An untouched default follows the experiment (without JavaScript too).
+        if not name or (experiment and name == desktops.default_name(username)):
+            name = desktops.default_name(username, experiment)
+        # nova's rule for server names: printable characters of the Basic Multilingual
+        # Plane (no Unicode category C*, Zl or Zp), checked here to say so clearly.
+        if any(unicodedata.category(ch).startswith("C") for ch in name):
+            raise forms.ValidationError(_("A desktop name cannot contain control characters."))
+        if any(ord(ch) > 0xFFFF or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+            raise forms.ValidationError(
+                _("A desktop name cannot contain emoji, line breaks or other characters "
+                  "the compute service does not accept in names."))
+        if len(name) > desktops.NAME_MAX:
+            raise forms.ValidationError(
+                _("A desktop name is at most %(max)s characters.") % {"max": desktops.NAME_MAX})
+        try:
+            return desktops.clean_name(name)
+        except ValueError as exc:
+            raise forms.ValidationError(_("That name cannot be used: %s") % exc) from exc
+
+    def clean_launch_token(self):
+        token = (self.cleaned_data.get("launch_token") or "").strip()
+        if len(token) > TOKEN_MAX or not token.isalnum():
+            return ""
+        return token
+
+    def clean(self):
+        data = super().clean()
+        catalog = self.catalog
+        # Only ids offered by the catalog are accepted, whatever a hand-made POST says.
+        data["image_obj"] = next((i for i in catalog.images if i.id == data.get("image")),
+                                 None)
+        data["profile_obj"] = next(
+            (p for p in catalog.profiles if p.id == data.get("profile")), None)
+        if data.get("image") and data["image_obj"] is None:
+            self.add_error("image", _("Choose a golden image from the catalog."))
+        if data.get("profile") and data["profile_obj"] is None:
+            self.add_error("profile", _("Choose a desktop profile."))
+        if not catalog.images and "image" not in self.errors:
+            self.add_error("image", _("No golden image is available to launch from."))
+        if not catalog.profiles and "profile" not in self.errors:
+            self.add_error("profile", _("No desktop profile is available."))
+        token = data.get("launch_token")
+        if token and token in self.request.session.get(USED_TOKENS_KEY, []):
+            self.add_error(None, _("This launch form was already submitted; the desktop is "
+                                   "in the list. Open Launch Desktop again for another one."))
+        data["plan"] = self._plan(data.get("experiment"))
+        profile = data["profile_obj"]
+        if profile is not None:
+            self._check_quota(profile)
+            if catalog.free_gpus(profile) == 0:
+                self.add_error("profile", _(
+                    "No %(gpu)s is free right now. Choose another profile or try again "
+                    "later.") % {"gpu": launch_catalog.gpu_text(profile)})
+        return data
+
+    def _plan(self, experiment_id):
+        """The experiment's mount plan, every share checked (project, state, protocol)
+        before anything is created."""
+        if not experiment_id:
+            return None
+        try:
+            return experiments.plan_for(api.context.for_request(self.request), experiment_id)
+        except mounts.MountRefused as exc:
+            self.add_error("experiment", texts.refusal_message(exc))
+        except experiments.ShareServiceUnavailable:
+            self.add_error("experiment", texts.MANILA_DOWN)
+        return None
+
+    def _check_quota(self, profile):
+        catalog = self.catalog
+        needs = quota.launch_needs(profile)
+        for line in catalog.over_quota(profile):
+            self.add_error(None, _(
+                "Quota exceeded for %(resource)s: the project uses %(used)s of %(limit)s "
+                "and this desktop needs %(needs)s more.") % {
+                    "resource": catalog.quota_label(line.resource),
+                    "used": catalog.shown(line.resource, line.used or 0),
+                    "limit": catalog.shown(line.resource, line.limit),
+                    "needs": catalog.shown(line.resource, needs[line.resource])})
+
+    # --- launching ----------------------------------------------------------------
+
+    def handle(self, request, data):
+        name = data["name"]
+        launch_request = launch.LaunchRequest(
+            name=name, image_id=data["image_obj"].id, profile=data["profile_obj"],
+            lifetime_hours=data["lifetime_hours"], plan=data.get("plan"))
+        try:
+            server = launch.launch(api.context.for_request(request), launch_request)
+        except launch.DoubleSubmit:
+            self.api_error(_(
+                'A desktop "%(name)s" with the same image and profile was launched less '
+                "than %(seconds)s seconds ago; it is in the list. To launch another one, "
+                "give it a different name.") % {"name": name,
+                                                "seconds": launch.DOUBLE_SUBMIT_SECONDS})
+            return False
+        except ValueError as exc:
+            self.api_error(_("The desktop's settings are invalid: %s") % exc)
+            return False
+        except api.neutron.NoDesktopNetwork:
+            self.api_error(_("No network is configured for desktops; ask the facility's "
+                             "cloud team."))
+            return False
+        except launch.LaunchFailed as exc:
+            self._launch_failed(exc.cause, name, exc.created)
+            return False
+        except Exception as exc:
+            LOG.warning("Unable to launch desktop %s: %s", name, type(exc).__name__)
+            self.api_error(_("Unable to launch desktop \"%s\": a service did not answer; "
+                             "try again later.") % name)
+            return False
+        self._remember_token(data.get("launch_token"))
+        messages.success(request, _('Launching desktop "%s".') % name)
+        if data.get("plan") is not None:
+            messages.info(request, _(
+                "Experiment %s is attached once the desktop is running; the list shows "
+                "\"Attaching experiment data\" meanwhile.") % data["plan"].experiment_id)
+        return server
+
+    def _remember_token(self, token):
+        if not token:
+            return
+        used = [t for t in self.request.session.get(USED_TOKENS_KEY, []) if t != token]
+        self.request.session[USED_TOKENS_KEY] = (used + [token])[-USED_TOKENS_KEPT:]
+
+    def _launch_failed(self, exc, name, created=False):
+        """Turn a failed launch into a form error (never a 500)."""
+        if isinstance(exc, nova_exceptions.Unauthorized | ks_exceptions.Unauthorized):
+            exceptions.handle(self.request)  # session expired: Horizon logs the user out
+        message = _nova_message(exc)
+        LOG.info('Launch of desktop "%s" failed: %s %s', name, _status(exc), message)
+        try:
+            self.api_error(self._failure_text(exc, message, name, created))
+        except Exception:  # a message must never turn into a 500
+            LOG.exception("Could not describe a launch failure")
+            self.api_error(_('Unable to launch desktop "%s".') % name)
+
+    def _failure_text(self, exc, message, name, created):
+        if isinstance(exc, nova_exceptions.Forbidden | nova_exceptions.OverLimit) \
+                and quota.is_quota_error(message):
+            resources = ", ".join(str(self.catalog.quota_label(r))
+                                  for r in quota.quota_error_resources(message))
+            return _("Quota exceeded for %(resources)s: the compute service refused the "
+                     "launch (%(detail)s).") % {"resources": resources or _("the project"),
+                                                 "detail": message}
+        if isinstance(exc, nova_exceptions.BadRequest | nova_exceptions.NotFound) \
+                and not created:
+            lowered = message.lower()
+            if "image" in lowered:
+                return _("The golden image is no longer available (it may have been "
+                         "deleted). Choose another one. (%s)") % message
+            if "flavor" in lowered:
+                return _("The desktop profile is no longer available (it may have been "
+                         "deleted). Choose another one. (%s)") % message
+            return _("The compute service rejected the launch: %s") % message
+        if isinstance(exc, nova_exceptions.Forbidden):
+            return _("You are not allowed to launch desktops in this project: %s") % message
+        if isinstance(exc, nova_exceptions.Conflict):
+            return _("The compute service cannot launch the desktop right now: %s") % message
+        if isinstance(exc, api.nova.FeatureNotAvailable):
+            return _("This cloud's compute service is too old for desktops (it cannot tag "
+                     "servers).")
+        if isinstance(exc, ks_exceptions.ConnectFailure | ks_exceptions.ConnectTimeout):
+            return _("The compute service cannot be reached; try again later.")
+        if created:
+            return _('Desktop "%(name)s" failed right after it was created and was '
+                     "deleted: %(detail)s") % {"name": name, "detail": message}
+        return _('Unable to launch desktop "%(name)s": the compute service failed '
+                 "(%(detail)s). Try again later.") % {"name": name, "detail": message}
+
+    def get_success_url(self):
+        return reverse("horizon:project:desktops:index")
+
