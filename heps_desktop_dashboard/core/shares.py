@@ -12,6 +12,7 @@ from heps_desktop_dashboard.core.mounts import SHARE_META_EXPERIMENT
 from heps_desktop_dashboard.core.mounts import SHARE_META_KIND
 
 
+@dataclasses.dataclass(frozen=True)
 class Share:
     """What the plugin needs of a Manila share."""
 
