@@ -1,6 +1,11 @@
 """Builders for experiment-data tests, and a small in-memory cloud (nova servers with
 share attachments, Manila shares with access rules) standing in for api.nova / api.manila
-so the service layer's step machine can be run end to end without HTTP."""
+so the services' step machine can be run end to end without HTTP.
+
+Every fake api function takes an api context first, like the real ones: a user context
+sees its own project only (nova answers 404 for other projects' servers, Manila for
+their private shares); an operator context (the reconciler's) sees every project.
+"""
 
 import copy
 import itertools
@@ -9,24 +14,33 @@ from unittest import mock
 
 from manilaclient.common.apiclient import exceptions as manila_exc
 from novaclient import exceptions as nova_exc
+from novaclient.v2 import servers as nova_servers
 
-from heps_desktop_dashboard.api import manila
-from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard.core import shares
 from test_data import desktops_data
 
 PROJECT = "6f4c1e2a9b8d4c3e8f7a6b5c4d3e2f1a"   # Horizon's test data tenant (see below)
 OTHER_PROJECT = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+USER_ID = "test-user-id"
 EXPERIMENT = "2026-0142"
 RAW_ID = "11111111-aaaa-4aaa-8aaa-000000000001"
 RESULTS_ID = "11111111-aaaa-4aaa-8aaa-000000000002"
 EXPORT = "10.0.0.10:/path/to/fake/share/"
 
+# Fake api functions that change something (a GET must call none of them).
+MUTATING = ("server_set_metadata", "server_delete_metadata", "server_stop", "server_start",
+            "server_delete", "desktop_stop", "desktop_start", "share_attach", "share_detach",
+            "access_allow", "access_deny")
+# nova refuses metadata changes outside these states, or while a task runs.
+METADATA_STATUSES = ("ACTIVE", "SHUTOFF", "PAUSED", "SUSPENDED")
+
 
 def share_info(kind="raw", share_id=None, project=PROJECT, status="available", proto="NFS",
-               experiment=EXPERIMENT, snapshots=False, size=1):
+               experiment=EXPERIMENT, snapshots=False, size=1, public=False):
     share_id = share_id or (RAW_ID if kind == "raw" else RESULTS_ID)
     return {"id": share_id, "name": f"exp-{experiment}-{kind}", "project_id": project,
-            "status": status, "share_proto": proto, "size": size, "is_public": False,
+            "status": status, "share_proto": proto, "size": size, "is_public": public,
             "snapshot_support": snapshots, "create_share_from_snapshot_support": snapshots,
             "metadata": {"heps:experiment": experiment, "heps:kind": kind},
             "description": ""}
@@ -34,38 +48,30 @@ def share_info(kind="raw", share_id=None, project=PROJECT, status="available", p
 
 def share(kind="raw", exports=None, **kw):
     info = share_info(kind, **kw)
-    return mounts.Share.from_api(info, (EXPORT + info["id"],) if exports is None else exports)
-
-
-class FakeRequestUser:
-    def __init__(self, tenant_id=PROJECT, username="test_user"):
-        self.tenant_id = self.project_id = tenant_id
-        self.username = username
-
-
-class FakeRequest:
-    def __init__(self, tenant_id=PROJECT):
-        self.user = FakeRequestUser(tenant_id)
-        self._messages = []
+    return shares.Share.from_api(info, (EXPORT + info["id"],) if exports is None else exports)
 
 
 class FakeCloud:
-    """Just enough nova and Manila for desktops/experiments.py.
+    """Just enough nova and Manila for services/data_attach.py, services/revocation.py
+    and the experiment views.
 
     Servers move on only when the test says so (``finish()``): stop/start set a task, as
     nova does, and attachments stay "attaching" until finished, so every intermediate
-    state of the step machine is reachable.
+    state of the step machine is reachable. ``desktop_get`` returns a new object each
+    time (a snapshot, like a real GET): a caller holding an old one sees old metadata.
     """
 
-    def __init__(self, project=PROJECT):
-        self.project = project
+    def __init__(self):
         self.shares = {}        # id -> share info dict
         self.rules = {}         # share id -> [rule dict]
-        self.servers = {}       # id -> novaclient Server
+        self.servers = {}       # id -> server info dict (nova's JSON)
         self.attached = {}      # server id -> {share id: {"status", "tag"}}
-        self.calls = []
+        self.calls = []         # fake function names, in call order
+        self.contexts = []      # (name, "user" | "operator")
         self.fail = {}          # function name -> exception to raise (every time)
         self.deleted = []
+        self.virtiofs_supported = True
+        self.hooks = {}         # function name -> callable run before it
         self._ids = itertools.count(1)
 
     # --- setup --------------------------------------------------------------------
@@ -79,24 +85,39 @@ class FakeCloud:
         self.add_share(share_info("results", **kw))
 
     def add_server(self, status="ACTIVE", metadata=None, address="10.42.1.7", task=None,
-                   **kw):
-        server = desktops_data.server(status=status, task_state=task, metadata=metadata, **kw)
-        server._info["addresses"] = server.addresses = (
-            {"desktop-net": [{"addr": address, "version": 4, "OS-EXT-IPS:type": "fixed"}]}
-            if address else {})
-        self.servers[server.id] = server
-        self.attached[server.id] = {}
-        return server
+                   project=PROJECT, user_id=USER_ID, **kw):
+        info = copy.deepcopy(desktops_data.server(status=status, task_state=task,
+                                                  metadata=metadata, **kw)._info)
+        info["tenant_id"] = project
+        info["user_id"] = user_id
+        info["addresses"] = ({"desktop-net": [{"addr": address, "version": 4,
+                                               "OS-EXT-IPS:type": "fixed"}]}
+                             if address else {})
+        self.servers[info["id"]] = info
+        self.attached[info["id"]] = {}
+        return self.server(info["id"])
+
+    def server(self, server_id):
+        """A fresh nova Server object of the current state (no api call recorded)."""
+        return nova_servers.Server(nova_servers.ServerManager(None),
+                                   copy.deepcopy(self.servers[server_id]), loaded=True)
 
     def set_status(self, server_id, status, task=None):
-        server = self.servers[server_id]
-        server.status = status
-        setattr(server, "OS-EXT-STS:task_state", task)
+        info = self.servers[server_id]
+        info["status"] = status
+        info["OS-EXT-STS:task_state"] = task
+        info["OS-EXT-STS:vm_state"] = status.lower()
+
+    def task(self, server_id):
+        return self.servers[server_id]["OS-EXT-STS:task_state"]
+
+    def status(self, server_id):
+        return self.servers[server_id]["status"]
 
     def finish(self):
         """nova and Manila finish what they were doing (tasks, attachments, rules)."""
-        for server_id, server in self.servers.items():
-            task = getattr(server, "OS-EXT-STS:task_state", None)
+        for server_id in self.servers:
+            task = self.task(server_id)
             if task == "powering-off":
                 self.set_status(server_id, "SHUTOFF")
                 for item in self.attached[server_id].values():
@@ -117,135 +138,207 @@ class FakeCloud:
                     rule["state"] = "active"
 
     def metadata(self, server_id):
-        return dict(self.servers[server_id].metadata)
+        return dict(self.servers[server_id]["metadata"])
 
     def all_rules(self):
         return [r for rules in self.rules.values() for r in rules]
 
-    # --- nova ------------------------------------------------------------------------
-    def _check(self, name):
+    def live_rules(self):
+        return [r for r in self.all_rules() if r["state"] != "queued_to_deny"]
+
+    def mutations(self):
+        return [name for name in self.calls if name in MUTATING]
+
+    # --- bookkeeping -------------------------------------------------------------------
+    def _check(self, name, ctx):
+        if not isinstance(ctx, api.context.ApiContext):
+            raise AssertionError(f"{name} called without an api context: {ctx!r}")
         self.calls.append(name)
+        self.contexts.append((name, "operator" if ctx.operator else "user"))
+        if name in self.hooks:
+            self.hooks[name]()
         if name in self.fail:
             raise self.fail[name]
 
-    def desktop_get(self, request, desktop_id):
-        self._check("desktop_get")
-        if desktop_id not in self.servers:
+    # --- nova ------------------------------------------------------------------------
+    def _visible(self, ctx, server_id):
+        info = self.servers.get(server_id)
+        if info is None or (not ctx.operator and info["tenant_id"] != ctx.project_id):
             raise nova_exc.NotFound(404, "no such server")
-        return self.servers[desktop_id]
+        return info
 
-    def desktop_stop(self, request, desktop_id):
-        self._check("desktop_stop")
-        if self.servers[desktop_id].status != "ACTIVE":
+    def _metadata_allowed(self, info):
+        if info["OS-EXT-STS:task_state"] or info["status"] not in METADATA_STATUSES:
+            raise nova_exc.Conflict(409, "cannot update metadata now")
+
+    def desktop_get(self, ctx, desktop_id):
+        self._check("desktop_get", ctx)
+        info = self._visible(ctx, desktop_id)
+        if "heps-desktop" not in info.get("tags", ()):
+            raise nova_exc.NotFound(404, "not a desktop")
+        return self.server(desktop_id)
+
+    def server_find(self, ctx, server_id):
+        self._check("server_find", ctx)
+        try:
+            self._visible(ctx, server_id)
+        except nova_exc.NotFound:
+            return None
+        return self.server(server_id)
+
+    def desktop_scan(self, ctx):
+        self._check("desktop_scan", ctx)
+        return [self.server(sid) for sid, info in self.servers.items()
+                if ctx.operator or info["tenant_id"] == ctx.project_id]
+
+    def server_set_metadata(self, ctx, server_id, metadata):
+        self._check("server_set_metadata", ctx)
+        info = self._visible(ctx, server_id)
+        self._metadata_allowed(info)
+        info["metadata"].update(metadata)
+
+    def server_delete_metadata(self, ctx, server_id, keys):
+        self._check("server_delete_metadata", ctx)
+        info = self._visible(ctx, server_id)
+        self._metadata_allowed(info)
+        for key in keys:
+            info["metadata"].pop(key, None)
+
+    def server_stop(self, ctx, server_id):
+        self._check("server_stop", ctx)
+        info = self._visible(ctx, server_id)
+        if info["status"] != "ACTIVE" or info["OS-EXT-STS:task_state"]:
             raise nova_exc.Conflict(409, "not active")
-        self.set_status(desktop_id, "ACTIVE", "powering-off")
+        info["OS-EXT-STS:task_state"] = "powering-off"
 
-    def desktop_start(self, request, desktop_id):
-        self._check("desktop_start")
-        if self.servers[desktop_id].status != "SHUTOFF":
+    def server_start(self, ctx, server_id):
+        self._check("server_start", ctx)
+        info = self._visible(ctx, server_id)
+        if info["status"] != "SHUTOFF" or info["OS-EXT-STS:task_state"]:
             raise nova_exc.Conflict(409, "not stopped")
         if any(i["status"] in ("attaching", "detaching")
-               for i in self.attached[desktop_id].values()):
+               for i in self.attached[server_id].values()):
             raise AssertionError("started while a share was still (de)attaching")
-        self.set_status(desktop_id, "SHUTOFF", "powering-on")
+        info["OS-EXT-STS:task_state"] = "powering-on"
 
-    def desktop_delete(self, request, desktop_id):
-        self._check("desktop_delete")
-        self.deleted.append(desktop_id)
-        del self.servers[desktop_id]
+    def server_delete(self, ctx, server_id):
+        self._check("server_delete", ctx)
+        self._visible(ctx, server_id)
+        self.deleted.append(server_id)
+        del self.servers[server_id]
+        del self.attached[server_id]
 
-    def supports(self, request, feature):
-        return True
+    def supports(self, ctx, feature):
+        return self.virtiofs_supported
 
-    def compute_request(self, request, method, path, feature, body=None):
-        self._check(f"compute {method}")
-        parts = path.strip("/").split("/")
-        server_id = parts[1]
-        server = self.servers.get(server_id)
-        if server is None:
-            raise nova_exc.NotFound(404, "no such server")
-        if parts[2] == "metadata":
-            if getattr(server, "OS-EXT-STS:task_state", None) or server.status not in (
-                    "ACTIVE", "SHUTOFF"):
-                raise nova_exc.Conflict(409, "cannot update metadata now")
-            if method == "POST":
-                server.metadata.update(body["metadata"])
-            elif method == "DELETE":
-                server.metadata.pop(parts[3], None)
-            return {"metadata": server.metadata}
-        if parts[2] == "shares":
-            attached = self.attached[server_id]
-            if method == "GET":
-                return {"shares": [{"share_id": sid, **item} for sid, item in attached.items()]}
-            if server.status != "SHUTOFF" and server.status != "ERROR":
-                raise nova_exc.Conflict(409, "server must be stopped")
-            if method == "POST":
-                share_id = body["share"]["share_id"]
-                if share_id in attached:
-                    raise nova_exc.Conflict(409, "already attached")
-                attached[share_id] = {"status": "attaching", "tag": body["share"]["tag"]}
-                return {"share": {"share_id": share_id, **attached[share_id]}}
-            if method == "DELETE":
-                if parts[3] not in attached:
-                    raise nova_exc.NotFound(404, "not attached")
-                attached[parts[3]]["status"] = "detaching"
-                return None
-        raise AssertionError(f"unexpected compute request {method} {path}")
+    def share_attachments(self, ctx, server_id):
+        self._check("share_attachments", ctx)
+        self._visible(ctx, server_id)
+        return [{"share_id": sid, **item} for sid, item in self.attached[server_id].items()]
+
+    def share_attach(self, ctx, server_id, share_id, tag):
+        self._check("share_attach", ctx)
+        info = self._visible(ctx, server_id)
+        if info["status"] != "SHUTOFF" or info["OS-EXT-STS:task_state"]:
+            raise nova_exc.Conflict(409, "server must be stopped")
+        share_info_ = self.shares.get(share_id)
+        if share_info_ is None or share_info_["project_id"] != info["tenant_id"]:
+            raise nova_exc.NotFound(404, "no such share")
+        if share_id in self.attached[server_id]:
+            raise nova_exc.Conflict(409, "already attached")
+        self.attached[server_id][share_id] = {"status": "attaching", "tag": tag}
+
+    def share_detach(self, ctx, server_id, share_id):
+        self._check("share_detach", ctx)
+        info = self._visible(ctx, server_id)
+        if info["status"] not in ("SHUTOFF", "ERROR") or info["OS-EXT-STS:task_state"]:
+            raise nova_exc.Conflict(409, "server must be stopped")
+        if share_id not in self.attached[server_id]:
+            raise nova_exc.NotFound(404, "not attached")
+        self.attached[server_id][share_id]["status"] = "detaching"
 
     # --- manila ------------------------------------------------------------------------
-    def experiment_shares(self, request, with_exports=False):
-        self._check("experiment_shares")
-        return [mounts.Share.from_api(info, (EXPORT + info["id"],) if with_exports else ())
-                for info in self.shares.values()
-                if info["project_id"] == request.user.tenant_id
-                and "heps:experiment" in info["metadata"]]
+    def _share_visible(self, ctx, share_id):
+        info = self.shares.get(share_id)
+        if info is None or not (ctx.operator or info["project_id"] == ctx.project_id
+                                or info["is_public"]):
+            raise manila_exc.NotFound(404, "no such share")
+        return info
 
-    def export_locations(self, request, share_id):
-        self._check("export_locations")
+    def experiment_shares(self, ctx, project_id=None, with_exports=False):
+        self._check("experiment_shares", ctx)
+        project_id = project_id or ctx.project_id
+        found = []
+        for info in self.shares.values():
+            if not (ctx.operator or info["project_id"] == ctx.project_id
+                    or info["is_public"]):
+                continue
+            if project_id and info["project_id"] != project_id:
+                continue
+            if "heps:experiment" not in info["metadata"]:
+                continue
+            exports = ((EXPORT + info["id"],)
+                       if with_exports and info["status"] == "available" else ())
+            found.append(shares.Share.from_api(info, exports))
+        return found
+
+    def export_locations(self, ctx, share_id):
+        self._check("export_locations", ctx)
+        self._share_visible(ctx, share_id)
         return [{"path": EXPORT + share_id, "preferred": True}]
 
-    def share_with_exports(self, request, share_id):
-        self._check("share_with_exports")
-        info = self.shares.get(share_id)
-        if info is None or info["project_id"] != request.user.tenant_id:
-            raise manila_exc.NotFound(404, "no such share")
-        return mounts.Share.from_api(info, (EXPORT + share_id,))
+    def share_with_exports(self, ctx, share_id):
+        self._check("share_with_exports", ctx)
+        info = self._share_visible(ctx, share_id)
+        exports = (EXPORT + share_id,) if info["status"] == "available" else ()
+        return shares.Share.from_api(info, exports)
 
-    def desktop_rules(self, request, share_id, desktop_id):
-        self._check("desktop_rules")
-        if share_id not in self.shares or \
-                self.shares[share_id]["project_id"] != request.user.tenant_id:
-            raise manila_exc.BadRequest(400, "Share not found")
+    def desktop_rules(self, ctx, share_id, desktop_id):
+        self._check("desktop_rules", ctx)
+        info = self._share_visible(ctx, share_id)
+        if not ctx.operator and info["project_id"] != ctx.project_id:
+            raise manila_exc.NotFound(404, "no such share")
         return [copy.deepcopy(r) for r in self.rules[share_id]
                 if r["metadata"].get("heps:desktop") == desktop_id]
 
-    def access_allow(self, request, share_id, address, level, metadata):
-        self._check("access_allow")
+    def access_list(self, ctx, share_id, metadata=None):
+        self._check("access_list", ctx)
+        self._share_visible(ctx, share_id)
+        return [copy.deepcopy(r) for r in self.rules[share_id]
+                if all(r["metadata"].get(k) == v for k, v in (metadata or {}).items())]
+
+    def access_allow(self, ctx, share_id, address, level, metadata):
+        self._check("access_allow", ctx)
+        info = self._share_visible(ctx, share_id)
+        if not ctx.operator and info["project_id"] != ctx.project_id:
+            raise manila_exc.Forbidden(403, "not your share")
         rule = {"id": str(uuid.uuid4()), "access_type": "ip", "access_to": address,
                 "access_level": level, "state": "queued_to_apply",
                 "metadata": dict(metadata)}
         self.rules[share_id].append(rule)
-        return rule
+        return dict(rule)
 
-    def access_deny(self, request, share_id, rule_id):
-        self._check("access_deny")
+    def access_deny(self, ctx, share_id, rule_id):
+        self._check("access_deny", ctx)
+        self._share_visible(ctx, share_id)
         for rule in self.rules[share_id]:
             if rule["id"] == rule_id:
                 rule["state"] = "queued_to_deny"
                 return
         raise manila_exc.NotFound(404, "no such rule")
 
+    NOVA_NAMES = ("desktop_get", "server_find", "desktop_scan", "server_set_metadata",
+                  "server_delete_metadata", "server_stop", "server_start", "server_delete",
+                  "supports", "share_attachments", "share_attach", "share_detach")
+    MANILA_NAMES = ("experiment_shares", "export_locations", "share_with_exports",
+                    "desktop_rules", "access_list", "access_allow", "access_deny")
+
     def patches(self):
         """Patch api.nova and api.manila functions with this cloud (a context manager)."""
-        from heps_desktop_dashboard import api
-
-        nova_names = ("desktop_get", "desktop_stop", "desktop_start", "desktop_delete",
-                      "supports", "compute_request")
-        manila_names = ("experiment_shares", "share_with_exports", "desktop_rules",
-                        "access_allow", "access_deny", "export_locations")
-        stack = [mock.patch.object(api.nova, name, getattr(self, name)) for name in nova_names]
-        stack += [mock.patch.object(manila, name, getattr(self, name))
-                  for name in manila_names]
+        stack = [mock.patch.object(api.nova, name, getattr(self, name))
+                 for name in self.NOVA_NAMES]
+        stack += [mock.patch.object(api.manila, name, getattr(self, name))
+                  for name in self.MANILA_NAMES]
         return _Patches(stack)
 
 
