@@ -12,11 +12,13 @@ import itertools
 import uuid
 from unittest import mock
 
+from django.test import override_settings
 from manilaclient.common.apiclient import exceptions as manila_exc
 from novaclient import exceptions as nova_exc
 from novaclient.v2 import servers as nova_servers
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import shares
 from test_data import desktops_data
 
@@ -44,6 +46,10 @@ def share_info(kind="raw", share_id=None, project=PROJECT, status="available", p
             "snapshot_support": snapshots, "create_share_from_snapshot_support": snapshots,
             "metadata": {"heps:experiment": experiment, "heps:kind": kind},
             "description": ""}
+
+
+def mount_mode(name):
+    return override_settings(HEPS_DESKTOPS={"share_mount_mode": name})
 
 
 def share(kind="raw", exports=None, **kw):
@@ -354,3 +360,32 @@ class _Patches:
     def __exit__(self, *exc):
         for patch in reversed(self.patches):
             patch.stop()
+
+
+def reconcile(cloud, ctx, server_id, rounds=12):
+    """Reconciler passes over one desktop: one ``data_attach.advance()`` with ``ctx``
+    and one "nova/Manila finish" per round, until the data is no longer in transition;
+    returns the data states seen."""
+    from heps_desktop_dashboard.services import data_attach
+
+    seen = []
+    for _ in range(rounds):
+        data_attach.advance(ctx, api.nova.desktop_get(ctx, server_id))
+        cloud.finish()
+        state = cloud.metadata(server_id).get("heps:data_state", "")
+        seen.append(state)
+        if not mounts.read_data_state(cloud.metadata(server_id)).transitional \
+                and not cloud.task(server_id):
+            break
+    return seen
+
+
+def planned_server(cloud, ctx, mode_name, experiment=EXPERIMENT, **kw):
+    """A desktop created with an experiment recorded as wanted (what a launch does)."""
+    from heps_desktop_dashboard.services import experiments
+
+    with mount_mode(mode_name):
+        plan = experiments.plan_for(ctx, experiment)
+    cloud.calls.clear()
+    cloud.contexts.clear()
+    return cloud.add_server(metadata=experiments.plan_metadata(plan), **kw)

@@ -6,7 +6,6 @@ reconciler makes them (with the operator's context, or a user's)."""
 from unittest import mock
 
 import pytest
-from django.test import override_settings
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mount_steps
@@ -21,8 +20,7 @@ EXP = edata.EXPERIMENT
 RAW, RESULTS = edata.RAW_ID, edata.RESULTS_ID
 
 
-def mode(name):
-    return override_settings(HEPS_DESKTOPS={"share_mount_mode": name})
+mode = edata.mount_mode
 
 
 @pytest.fixture(autouse=True)
@@ -51,29 +49,6 @@ def runner(request):
     if request.param == "operator":
         return contexts.operator_context()
     return contexts.user_context(project_id=edata.PROJECT)
-
-
-def reconcile(cloud, ctx, server_id, rounds=12):
-    """Reconciler passes: one advance() and one 'nova/Manila finish' per round; returns
-    the data states seen."""
-    seen = []
-    for _ in range(rounds):
-        data_attach.advance(ctx, api.nova.desktop_get(ctx, server_id))
-        cloud.finish()
-        state = cloud.metadata(server_id).get("heps:data_state", "")
-        seen.append(state)
-        if not mounts.read_data_state(cloud.metadata(server_id)).transitional \
-                and not cloud.task(server_id):
-            break
-    return seen
-
-
-def planned_server(cloud, user, mode_name, **kw):
-    """A desktop with an experiment recorded as wanted (what a launch creates)."""
-    with mode(mode_name):
-        plan = experiments.plan_for(user, EXP)
-    cloud.calls.clear()
-    return cloud.add_server(metadata=experiments.plan_metadata(plan), **kw)
 
 
 # --- experiments and plans ------------------------------------------------------------
@@ -162,7 +137,7 @@ def test_access_rule_attach_records_the_plan_and_takes_one_step(cloud, user, run
         assert cloud.metadata(server.id)["heps:experiment"] == EXP
         assert {r["state"] for r in cloud.all_rules()} == {"queued_to_apply"}
         assert {ctx for _name, ctx in cloud.contexts} == {"user"}
-        seen = reconcile(cloud, runner, server.id)
+        seen = edata.reconcile(cloud, runner, server.id)
     assert seen[-1] == "attached"
     rules = {r["metadata"]["heps:kind"]: r for r in cloud.all_rules()}
     assert rules["raw"]["access_level"] == "ro" and rules["results"]["access_level"] == "rw"
@@ -179,7 +154,7 @@ def test_virtiofs_attach_stops_then_the_reconciler_attaches_and_starts(cloud, us
         assert step.action == mount_steps.STOP
         assert cloud.metadata(server.id)["heps:data_state"] == "attaching-restart"
         assert cloud.attached[server.id] == {}          # the first step only
-        seen = reconcile(cloud, runner, server.id)
+        seen = edata.reconcile(cloud, runner, server.id)
     assert seen[-1] == "attached"
     assert cloud.calls.count("server_stop") == 1 and cloud.calls.count("server_start") == 1
     assert cloud.status(server.id) == "ACTIVE"
@@ -192,7 +167,7 @@ def test_virtiofs_attach_to_a_stopped_desktop_leaves_it_stopped(cloud, user, run
     server = cloud.add_server(status="SHUTOFF")
     with mode("virtiofs"):
         assert data_attach.attach(user, server.id, EXP).action == mount_steps.ATTACH
-        assert reconcile(cloud, runner, server.id)[-1] == "attached"
+        assert edata.reconcile(cloud, runner, server.id)[-1] == "attached"
     assert "server_stop" not in cloud.calls and "server_start" not in cloud.calls
     assert cloud.status(server.id) == "SHUTOFF"
 
@@ -201,7 +176,7 @@ def test_attach_with_results_read_only(cloud, user, runner):
     server = cloud.add_server()
     with mode("access-rule"):
         data_attach.attach(user, server.id, EXP, levels={"results": "ro"})
-        reconcile(cloud, runner, server.id)
+        edata.reconcile(cloud, runner, server.id)
     assert {r["access_level"] for r in cloud.all_rules()} == {"ro"}
 
 
@@ -252,11 +227,11 @@ def test_detach_removes_the_access_the_data_keys_and_the_experiment(cloud, user,
     server = cloud.add_server()
     with mode(mode_name):
         data_attach.attach(user, server.id, EXP)
-        assert reconcile(cloud, runner, server.id)[-1] == "attached"
+        assert edata.reconcile(cloud, runner, server.id)[-1] == "attached"
         step = data_attach.detach(user, server.id)
         assert step.action == (mount_steps.STOP if mode_name == "virtiofs"
                                else mount_steps.DENY)
-        seen = reconcile(cloud, runner, server.id)
+        seen = edata.reconcile(cloud, runner, server.id)
     assert seen[-1] == ""
     metadata = cloud.metadata(server.id)
     assert mounts.data_metadata_keys(metadata) == []
@@ -283,7 +258,7 @@ def test_detach_refusals(cloud, user):
                                                   ("virtiofs", "access-rule")])
 def test_advance_follows_the_setting_not_heps_data_mode(cloud, user, runner, configured,
                                                         recorded):
-    server = planned_server(cloud, user, configured)
+    server = edata.planned_server(cloud, user, configured)
     cloud.servers[server.id]["metadata"]["heps:data_mode"] = recorded   # a user's edit
     with mode(configured):
         step = data_attach.advance(runner, cloud.server(server.id))
@@ -297,7 +272,7 @@ def test_detach_records_the_configured_mode(cloud, user):
     server = cloud.add_server(status="SHUTOFF")
     with mode("access-rule"):
         data_attach.attach(user, server.id, EXP)
-        reconcile(cloud, user, server.id)
+        edata.reconcile(cloud, user, server.id)
         cloud.servers[server.id]["metadata"]["heps:data_mode"] = "virtiofs"
         data_attach.detach(user, server.id)
     assert cloud.metadata(server.id)["heps:data_mode"] == "access-rule"
@@ -313,7 +288,7 @@ def test_advance_without_data_in_transition_costs_nothing(cloud, runner):
 
 
 def test_a_building_desktop_waits_and_nothing_is_granted(cloud, user, runner):
-    server = planned_server(cloud, user, "access-rule", status="BUILD", task="spawning",
+    server = edata.planned_server(cloud, user, "access-rule", status="BUILD", task="spawning",
                             address="")
     with mode("access-rule"):
         assert data_attach.advance(runner, server).action == mount_steps.WAIT
@@ -328,7 +303,7 @@ def test_a_building_desktop_waits_and_nothing_is_granted(cloud, user, runner):
 @pytest.mark.parametrize("mode_name", mounts.MODES)
 def test_a_desktop_being_deleted_gets_no_grant(cloud, user, runner, metadata, task,
                                                mode_name):
-    server = planned_server(cloud, user, mode_name, task=task)
+    server = edata.planned_server(cloud, user, mode_name, task=task)
     cloud.servers[server.id]["metadata"].update(metadata)
     with mode(mode_name):
         step = data_attach.advance(runner, cloud.server(server.id))
