@@ -37,12 +37,14 @@ class DoubleSubmit(exceptions.DesktopError):
 
 class LaunchFailed(exceptions.DesktopError):
     """nova refused or failed the launch; ``cause`` says why, ``created`` whether a
-    server existed (it has been deleted again)."""
+    server existed (it has been deleted again, unless ``left_over`` names it: its
+    delete failed too)."""
 
-    def __init__(self, cause, created=False):
+    def __init__(self, cause, created=False, left_over=None):
         super().__init__(str(cause))
         self.cause = cause
         self.created = created
+        self.left_over = left_over
 
 
 def find_twin(ctx, name, image_id, profile_name):
@@ -96,8 +98,8 @@ def launch(ctx, launch_request):
     except Exception as exc:
         LOG.warning("Desktop %s failed after creation (%s); deleting it", server.id,
                     type(exc).__name__)
-        _discard(ctx, server)
-        raise LaunchFailed(exc, created=True) from exc
+        left_over = None if _discard(ctx, server) else server.id
+        raise LaunchFailed(exc, created=True, left_over=left_over) from exc
     return server
 
 
@@ -110,7 +112,10 @@ def _check_created(ctx, server):
 
 
 def _discard(ctx, server):
+    """Delete a half-launched server; False when that failed too."""
     try:
         api.nova.desktop_discard(ctx, server.id)
     except Exception:
         LOG.exception("Could not delete half-launched desktop %s", server.id)
+        return False
+    return True

@@ -258,7 +258,7 @@ class LaunchForm(forms.SelfHandlingForm):
                              "cloud team."))
             return False
         except launch.LaunchFailed as exc:
-            self._launch_failed(exc.cause, name, exc.created)
+            self._launch_failed(exc.cause, name, exc.created, exc.left_over)
             return False
         except Exception as exc:
             LOG.warning("Unable to launch desktop %s: %s", name, type(exc).__name__)
@@ -279,19 +279,23 @@ class LaunchForm(forms.SelfHandlingForm):
         used = [t for t in self.request.session.get(USED_TOKENS_KEY, []) if t != token]
         self.request.session[USED_TOKENS_KEY] = (used + [token])[-USED_TOKENS_KEPT:]
 
-    def _launch_failed(self, exc, name, created=False):
+    def _launch_failed(self, exc, name, created=False, left_over=None):
         """Turn a failed launch into a form error (never a 500)."""
         if isinstance(exc, nova_exceptions.Unauthorized | ks_exceptions.Unauthorized):
             exceptions.handle(self.request)  # session expired: Horizon logs the user out
         message = _nova_message(exc)
         LOG.info('Launch of desktop "%s" failed: %s %s', name, _status(exc), message)
         try:
-            self.api_error(self._failure_text(exc, message, name, created))
+            self.api_error(self._failure_text(exc, message, name, created, left_over))
         except Exception:  # a message must never turn into a 500
             LOG.exception("Could not describe a launch failure")
             self.api_error(_('Unable to launch desktop "%s".') % name)
 
-    def _failure_text(self, exc, message, name, created):
+    def _failure_text(self, exc, message, name, created, left_over=None):
+        if left_over:
+            return _('Desktop "%(name)s" failed right after it was created (%(detail)s) '
+                     "and the half-launched server %(id)s could not be deleted; delete it "
+                     "from the list.") % {"name": name, "detail": message, "id": left_over}
         if isinstance(exc, nova_exceptions.Forbidden | nova_exceptions.OverLimit) \
                 and quota.is_quota_error(message):
             resources = ", ".join(str(self.catalog.quota_label(r))
