@@ -1,4 +1,5 @@
 import datetime
+import types
 
 import pytest
 
@@ -34,46 +35,104 @@ def test_format_expiry_refuses_naive():
         desktops.format_expiry(datetime.datetime(2026, 1, 1))
 
 
-def test_build_metadata_has_the_convention_keys():
-    expires = datetime.datetime(2026, 12, 1, tzinfo=UTC)
-    meta = desktops.build_metadata(owner="alice", profile="heps.vgpu.a16",
-                                   expires_at=expires, experiment="2026-0142")
-    assert meta == {
-        "heps:owner": "alice", "heps:profile": "heps.vgpu.a16",
-        "heps:expires_at": "2026-12-01T00:00:00Z", "heps:experiment": "2026-0142",
-    }
+POLICY = desktops.LifetimePolicy(key=b"test-key", default_hours=24, max_hours=168,
+                                 warning_hours=4)
+EXPIRES = datetime.datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def build(**kw):
+    args = {"policy": POLICY, "user_id": "u-1", "project_id": "p-1",
+            "profile": "heps.vgpu.a16", "expires_at": EXPIRES, **kw}
+    return desktops.build_metadata(**args)
+
+
+def server(metadata=None, **kw):
+    fields = {"id": "srv-1", "user_id": "u-1", "tenant_id": "p-1",
+              "created": "2026-11-26T00:00:00Z", "flavor": {"original_name": "heps.vgpu.a16"},
+              "metadata": metadata, **kw}
+    return types.SimpleNamespace(**fields)
+
+
+def test_build_metadata_has_the_convention_keys_and_a_launch_token():
+    meta = build(experiment="2026-0142")
+    assert set(meta) == {"heps:profile", "heps:expires_at", "heps:expires_sig",
+                         "heps:experiment"}
+    assert (meta["heps:profile"], meta["heps:expires_at"], meta["heps:experiment"]) == (
+        "heps.vgpu.a16", "2026-12-01T00:00:00Z", "2026-0142")
+    assert meta["heps:expires_sig"].startswith("v1 l 2026-12-01T00:00:00Z ")
+    # No heps:owner any more: nova's user_id is the owner.
+    assert "heps:owner" not in meta
 
 
 def test_build_metadata_without_experiment_omits_key():
-    meta = desktops.build_metadata(owner="alice", profile="p",
-                                   expires_at=datetime.datetime(2026, 12, 1, tzinfo=UTC))
-    assert "heps:experiment" not in meta
+    assert "heps:experiment" not in build()
 
 
-@pytest.mark.parametrize("bad", ["<script>", "a b", "x" * 65, "-lead"])
+@pytest.mark.parametrize("bad", ["<script>", "a b", "x" * 65, "-lead", "2026-0142\n",
+                                 "2026-0142\n-extra"])
 def test_build_metadata_rejects_bad_experiment(bad):
     with pytest.raises(desktops.InvalidDesktopMetadata):
-        desktops.build_metadata(owner="a", profile="p", experiment=bad,
-                                expires_at=datetime.datetime(2026, 12, 1, tzinfo=UTC))
+        build(experiment=bad)
 
 
-def test_read_metadata_collects_problems_instead_of_failing():
-    info = desktops.read_metadata({"heps:expires_at": "soon", "heps:experiment": "<b>"})
-    assert info.expires_at is None
+def test_experiment_ids_must_match_whole():
+    assert desktops.validate_experiment("2026-0142") == "2026-0142"
+    assert desktops.validate_experiment("") == ""
+    for bad in ("2026-0142\n", " 2026-0142", "2026-0142;x", 142):
+        with pytest.raises(desktops.InvalidDesktopMetadata):
+            desktops.validate_experiment(bad)
+
+
+def test_read_desktop_collects_problems_instead_of_failing():
+    now = datetime.datetime(2026, 11, 26, 1, tzinfo=UTC)
+    info = desktops.read_desktop(
+        server({"heps:expires_at": "soon", "heps:experiment": "<b>",
+                "heps:owner": "mallory"}), POLICY, now)
+    assert info.experiment == "" and info.claimed_expiry == "soon"
     assert set(info.problems) == {"heps:expires_at", "heps:experiment"}
+    assert info.expiry_problem == desktops.EXPIRY_UNSIGNED
+    # The owner is nova's user_id, whatever heps:owner says.
+    assert info.owner_id == "u-1"
+    assert info.expires_at == datetime.datetime(2026, 11, 27, tzinfo=UTC)   # fallback
 
 
-def test_read_metadata_tolerates_non_dict():
-    assert desktops.read_metadata(None) == desktops.DesktopInfo()
-    assert desktops.read_metadata(["x"]).problems == ()
+def test_read_desktop_tolerates_non_dict_metadata():
+    now = datetime.datetime(2026, 11, 26, 1, tzinfo=UTC)
+    for metadata in (None, ["x"], "text"):
+        info = desktops.read_desktop(server(metadata), POLICY, now)
+        assert info.expiry_problem == desktops.EXPIRY_MISSING
+        assert info.experiment == "" and info.profile == "heps.vgpu.a16"
+
+
+def test_read_desktop_profile_is_the_flavor_s_then_the_metadata_s():
+    info = desktops.read_desktop(server({"heps:profile": "edited"}), POLICY)
+    assert info.profile == "heps.vgpu.a16"
+    info = desktops.read_desktop(server({"heps:profile": "heps.cpu"}, flavor={}), POLICY)
+    assert info.profile == "heps.cpu"
 
 
 def test_time_left_and_expired():
     now = datetime.datetime(2026, 11, 26, tzinfo=UTC)
-    info = desktops.read_metadata({"heps:expires_at": "2026-11-26T05:30:00Z"})
+    info = desktops.DesktopInfo(expires_at=datetime.datetime(2026, 11, 26, 5, 30,
+                                                             tzinfo=UTC))
     assert info.time_left(now) == datetime.timedelta(hours=5, minutes=30)
     assert not info.is_expired(now)
     assert info.is_expired(now + datetime.timedelta(hours=6))
+    assert desktops.within_warning(info, 6, now) and not desktops.within_warning(info, 4, now)
+    assert desktops.DesktopInfo().time_left(now) is None
+
+
+def test_extended_expiry_never_passes_the_maximum():
+    now = datetime.datetime(2026, 11, 26, tzinfo=UTC)
+    hour = datetime.timedelta(hours=1)
+    assert desktops.extended_expiry(now + hour, 2, 168, now) == now + 3 * hour
+    assert desktops.extended_expiry(now - hour, 2, 168, now) == now + 2 * hour
+    assert desktops.extended_expiry(now + 167 * hour, 5, 168, now) == now + 168 * hour
+    for bad in (0, True, 1.5):
+        with pytest.raises(ValueError):
+            desktops.extended_expiry(now, bad, 168, now)
+    with pytest.raises(ValueError):
+        desktops.extended_expiry(now + 168 * hour, 1, 168, now)
 
 
 @pytest.mark.parametrize("seconds,text", [
