@@ -22,9 +22,10 @@ from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import shares
 from test_data import desktops_data
 
-PROJECT = "6f4c1e2a9b8d4c3e8f7a6b5c4d3e2f1a"   # Horizon's test data tenant (see below)
-OTHER_PROJECT = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-USER_ID = "test-user-id"
+# Horizon's test data: the logged-in user's project (self.tenant) and user (self.user).
+PROJECT = desktops_data.PROJECT_ID
+OTHER_PROJECT = desktops_data.OTHER_PROJECT_ID
+USER_ID = desktops_data.USER_ID
 EXPERIMENT = "2026-0142"
 RAW_ID = "11111111-aaaa-4aaa-8aaa-000000000001"
 RESULTS_ID = "11111111-aaaa-4aaa-8aaa-000000000002"
@@ -92,10 +93,9 @@ class FakeCloud:
 
     def add_server(self, status="ACTIVE", metadata=None, address="10.42.1.7", task=None,
                    project=PROJECT, user_id=USER_ID, **kw):
-        info = copy.deepcopy(desktops_data.server(status=status, task_state=task,
-                                                  metadata=metadata, **kw)._info)
-        info["tenant_id"] = project
-        info["user_id"] = user_id
+        info = copy.deepcopy(desktops_data.server(
+            status=status, task_state=task, metadata=metadata, project_id=project,
+            user_id=user_id, **kw)._info)
         info["addresses"] = ({"desktop-net": [{"addr": address, "version": 4,
                                                "OS-EXT-IPS:type": "fixed"}]}
                              if address else {})
