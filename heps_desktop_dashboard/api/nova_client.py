@@ -43,7 +43,7 @@ def client(ctx, version=BASE_VERSION):
     if isinstance(version, api_versions.APIVersion):
         version = version.get_string()
     return ctx.cached(("nova", version), lambda: nova_client.Client(
-        version, session=ctx.session, interface=ctx.interface, region_name=ctx.region))
+        version, session=ctx.session, endpoint_type=ctx.interface, region_name=ctx.region))
 
 
 def _version_range(ctx):
