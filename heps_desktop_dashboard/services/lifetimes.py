@@ -66,6 +66,10 @@ def decide(server, policy, now, expired_action):
         if task:
             return Decision("", "")
         return Decision(expired_action, f"expired at {expiry_text}", info.expires_at)
+    if status in SHELVED:
+        # nova refuses metadata changes on a shelved server (409): nothing to sign or
+        # warn about until it is unshelved.
+        return Decision("", "")
     if info.expiry_problem:
         return Decision("sign", f"expiry {info.expiry_problem} (claimed "
                         f"{info.claimed_expiry or 'nothing'}); treated as {expiry_text}",
