@@ -63,6 +63,7 @@ class CloudTestCase(test.TestCase):
         edata.reconcile(self.cloud, self.operator, server.id)
         self.assertEqual(self.cloud.metadata(server.id)["heps:data_state"], "attached")
         self.cloud.calls.clear()
+        self.cloud.contexts.clear()
         return server
 
     def attaching_server(self):

@@ -104,7 +104,9 @@ class DesktopsTable(tables.DataTable):
         (project, tag), so a detail-page action works whatever page the desktop is on."""
         for datum in self.data or ():
             if self.get_object_id(datum) == lookup:
-                return datum
+                # A posted action (from the detail page too): every action applies, not
+                # only those a list row renders.
+                return rows.DesktopRow(datum.server, detail=True, viewer=self.request.user)
         try:
             server = api.nova.desktop_get(api.context.for_request(self.request), lookup)
         except Exception:
