@@ -3,26 +3,34 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 8000
+# The Horizon release `make run` serves (2025.1, 2025.2, 2026.1, 2026.2); default the newest,
+# from .venv. An older one gets its own venv, .venvs/horizon-RELEASE (scripts/ensure-release-venv).
+HORIZON ?= 2026.2
 
-.PHONY: help run test unit lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean
+.PHONY: help run test unit unit-matrix lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean
 
 help:
 	@echo "make run           dev cloud + Horizon with Experiment Desktops on http://127.0.0.1:$(PORT)"
 	@echo "make test          every test: lint, unit, integration (dev cloud), browser"
 	@echo "make unit          lint + unit/view tests only (no cloud)"
+	@echo "make run HORIZON=2025.1   the same on another Horizon release (2025.1 2025.2 2026.1 2026.2)"
+	@echo "make unit-matrix   unit/view tests on every supported Horizon release"
 	@echo "make cloud-up | cloud-status | cloud-down | cloud-reset"
 
 venv:
 	@scripts/ensure-venv
 
-run: venv
-	@scripts/run-demo $(PORT)
+run:
+	@HEPS_HORIZON_RELEASE=$(HORIZON) scripts/run-demo $(PORT)
 
 test:
 	@scripts/test-all
 
 unit: venv
 	@scripts/test-all --unit-only
+
+unit-matrix:
+	@scripts/test-matrix
 
 lint: venv
 	@.venv/bin/ruff check .
@@ -43,4 +51,4 @@ cloud-reset:
 	@devcloud/cloud reset
 
 clean:
-	rm -rf build dist *.egg-info test-artifacts .horizon
+	rm -rf build dist *.egg-info test-artifacts .horizon .horizon-*

@@ -1,5 +1,5 @@
 # Sourced by the scripts that work per Horizon release (ensure-release-venv, test-matrix,
-# horizon-serve, run-demo). Bash; ROOT must be set.
+# horizon-install, horizon-serve, reconciler, run-demo). Bash; ROOT must be set.
 # The supported OpenStack releases, oldest first. The newest is served and tested from the
 # plugin's own .venv (scripts/ensure-venv, constraints.txt = constraints/2026.2.txt); the
 # others from .venvs/horizon-RELEASE (scripts/ensure-release-venv, constraints/RELEASE.txt).
@@ -24,9 +24,27 @@ heps_ensure_release_venv() {  # RELEASE
     heps_check_release "$1"
     if [ "$1" = "$HEPS_NEWEST_RELEASE" ]; then
         "$ROOT/scripts/ensure-venv" >&2 || return 1
-        echo "$ROOT/.venv"
     else
         "$ROOT/scripts/ensure-release-venv" "$1" >&2 || return 1
-        echo "$ROOT/.venvs/horizon-$1"
     fi
+    heps_release_venv "$1"
+}
+
+# Where RELEASE's venv is (without making it).
+heps_release_venv() {  # RELEASE
+    if [ "$1" = "$HEPS_NEWEST_RELEASE" ]; then echo "$ROOT/.venv"; else echo "$ROOT/.venvs/horizon-$1"; fi
+}
+
+# Horizon's state dir for RELEASE (static files, compressed assets, SECRET_KEY): .horizon for
+# the newest, .horizon-RELEASE for an older one (its static files differ), whose secret_key is
+# .horizon's, so every release signs and reads desktops' lifetimes with the same key.
+heps_release_state() {  # RELEASE
+    if [ "$1" = "$HEPS_NEWEST_RELEASE" ]; then echo "$ROOT/.horizon"; else echo "$ROOT/.horizon-$1"; fi
+}
+
+# The release to serve: HEPS_HORIZON_RELEASE (make run HORIZON=...), default the newest.
+heps_selected_release() {
+    local r=${HEPS_HORIZON_RELEASE:-$HEPS_NEWEST_RELEASE}
+    heps_check_release "$r"
+    echo "$r"
 }
