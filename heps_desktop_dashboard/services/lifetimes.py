@@ -70,6 +70,8 @@ def decide(server, policy, now, expired_action):
         # nova refuses metadata changes on a shelved server (409): nothing to sign or
         # warn about until it is unshelved.
         return Decision("", "")
+    if task or status == "build":
+        return Decision("", "")  # nova refuses metadata updates now; next pass
     if info.expiry_problem:
         return Decision("sign", f"expiry {info.expiry_problem} (claimed "
                         f"{info.claimed_expiry or 'nothing'}); treated as {expiry_text}",

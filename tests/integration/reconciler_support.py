@@ -144,8 +144,8 @@ def utc_text(moment):
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.fixture
-def launcher(devcloud, admin):
+@pytest.fixture(name="launcher")
+def launcher_fixture(devcloud, admin):
     made = Launcher(devcloud, admin)
     yield made
     made.cleanup()
