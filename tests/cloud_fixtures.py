@@ -1,34 +1,33 @@
 """pytest plugin: fixtures for tests that run against the dev cloud.
 
 Wired in tests/conftest.py with ``pytest_plugins = ["cloud_fixtures"]`` (pytest.ini
-puts tests/ on sys.path; ``-p cloud_fixtures`` does the same). Importing it is cheap:
-openstacksdk is only imported when a cloud fixture is used, so unit-test runs
+puts tests/ on sys.path; ``-p cloud_fixtures`` does the same); it loads
+tests/horizon_fixtures.py (Horizon and the reconciler next to it) in turn. Importing it
+is cheap: openstacksdk is only imported when a cloud fixture is used, so unit-test runs
 do not pay for it.
 
 Fixtures (session scope unless noted):
   devcloud        the running dev cloud (reused if keystone answers on
                   127.0.0.1:5000, else `devcloud/cloud up`, and `down` at the
                   end only if this session started it); seeded.
-  horizon_server  `scripts/horizon-serve 8001` pointed at the dev cloud, log in
-                  test-artifacts/horizon-serve-<port>.log; .url is its base URL.
   admin, alice, bob, reader
                   openstacksdk connections from the seeded clouds.yaml.
   server_factory  (function) creates nova servers and deletes them (waiting
                   until gone, so GPU allocations are free again) at teardown.
   artifacts_dir   <repo>/test-artifacts.
+  horizon_server, reconciler, horizon_state
+                  see tests/horizon_fixtures.py.
 
 Environment knobs:
   HEPS_DEVCLOUD_STATE     state dir (default <repo>/.devcloud/state)
   HEPS_DEVCLOUD_KEEP=1    never run `cloud down`, even if this session ran `up`
   HEPS_DEVCLOUD_NO_START=1  never run `cloud up`: fail if keystone does not answer
   HEPS_DEVCLOUD_RESEED=1  run the seed even if the cloud looks seeded
-  HEPS_HORIZON_URL        use an already running Horizon instead of starting one
-  HEPS_TEST_HORIZON_PORT  port for the Horizon the tests start (default 8001, or a
-                          free port if 8001 is taken, e.g. by another session)
+  (Horizon's and the reconciler's knobs: tests/horizon_fixtures.py)
 
 On a failed integration/browser test what the dev cloud's services logged during
 that test (logs with errors first, from the first error on, at most 40 lines
-each) and the tail of the Horizon log are appended to the report.
+each) and the tails of the Horizon and reconciler logs are appended to the report.
 """
 
 import datetime
@@ -37,8 +36,6 @@ import json
 import os
 import pathlib
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -58,6 +55,9 @@ PLACEMENT_MV = "1.28"
 
 _LOG_TAIL_LINES = 40
 _LOG_MAX_FILES = 8
+
+# Horizon served next to the tests, and the reconciler beside it.
+pytest_plugins = ["horizon_fixtures"]
 
 
 def load_seed_data():
@@ -305,12 +305,14 @@ def wait_server(conn, server_id, statuses=("ACTIVE",), timeout=90):
         time.sleep(0.5)
 
 
-def desktop_metadata(experiment, profile, owner, hours=8):
+def desktop_metadata(experiment, profile, hours=8):
+    """What a desktop made outside the plugin carries: no owner (nova's user_id is the
+    owner) and an unsigned expiry (the plugin believes the signed one only, and falls
+    back to creation + the default lifetime)."""
     expires = (datetime.datetime.now(datetime.UTC)
                + datetime.timedelta(hours=hours)).replace(microsecond=0)
     return {"heps:experiment": experiment, "heps:profile": profile,
-            "heps:expires_at": expires.isoformat().replace("+00:00", "Z"),
-            "heps:owner": owner}
+            "heps:expires_at": expires.isoformat().replace("+00:00", "Z")}
 
 
 @dataclass
@@ -320,7 +322,7 @@ class ServerFactory:
 
     def create(self, conn, name, flavor="heps.cpu.std",
                image="heps-imaging-desktop-2026.1", project="experiment-a",
-               owner="alice", desktop=True, metadata=None, wait=True):
+               desktop=True, metadata=None, wait=True):
         """Boot a server as conn; desktop=True adds the tag and metadata."""
         m = self.devcloud.manifest
         body = {"name": name, "flavorRef": m["flavors"][flavor],
@@ -330,7 +332,7 @@ class ServerFactory:
         if desktop:
             body["tags"] = [DESKTOP_TAG]
             body["metadata"] = desktop_metadata(
-                SEED.PROJECTS[project]["experiment"], flavor, owner)
+                SEED.PROJECTS[project]["experiment"], flavor)
         if metadata:
             body.setdefault("metadata", {}).update(metadata)
         try:
@@ -378,92 +380,11 @@ def server_factory(devcloud):
     factory.cleanup()
 
 
-# --- Horizon -------------------------------------------------------------------
-
-@dataclass
-class HorizonServer:
-    url: str
-    log: pathlib.Path = None
-    proc: subprocess.Popen = None
-
-
-def _port_free(port):
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop_group(proc, grace=15):
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-
-
-_horizon_logs = []
-
-
-@pytest.fixture(scope="session")
-def horizon_server(devcloud, artifacts_dir):
-    given = os.environ.get("HEPS_HORIZON_URL")
-    if given:
-        yield HorizonServer(url=given.rstrip("/"))
-        return
-    asked = os.environ.get("HEPS_TEST_HORIZON_PORT")
-    port = int(asked or 8001)
-    if not _port_free(port):
-        if asked:
-            pytest.fail(f"127.0.0.1:{port} (HEPS_TEST_HORIZON_PORT) is in use; set "
-                        f"HEPS_HORIZON_URL=http://127.0.0.1:{port} to test against what "
-                        "runs there", pytrace=False)
-        port = _free_port()  # e.g. another test session's Horizon holds 8001
-        sys.stderr.write(f"\n[horizon] 8001 is in use: serving on {port}\n")
-    url = f"http://127.0.0.1:{port}"
-    serve = REPO / "scripts" / "horizon-serve"
-    if not serve.exists():
-        pytest.fail(f"{serve} is missing", pytrace=False)
-    log = artifacts_dir / f"horizon-serve-{port}.log"
-    env = dict(os.environ, OPENSTACK_KEYSTONE_URL=devcloud.keystone_url)
-    out = open(log, "wb")
-    proc = subprocess.Popen([str(serve), str(port)], stdout=out,
-                            stderr=subprocess.STDOUT, env=env, cwd=REPO,
-                            start_new_session=True)
-    server = HorizonServer(url=url, log=log, proc=proc)
-    _horizon_logs.append(log)
-    try:
-        deadline = time.monotonic() + 180
-        while not http_ok(url + "/auth/login/", timeout=5):
-            if proc.poll() is not None:
-                pytest.fail(f"horizon-serve exited with {proc.returncode}; "
-                            f"{log}:\n{tail(log)}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(f"Horizon not answering on {url}/auth/login/ after "
-                            f"180 s; {log}:\n{tail(log)}", pytrace=False)
-            time.sleep(0.5)
-        yield server
-    finally:
-        _stop_group(proc)
-        out.close()
-
-
 # --- log tails on failure ------------------------------------------------------
 
 _log_sizes_key = pytest.StashKey[dict]()
+# Logs of the processes tests/horizon_fixtures.py starts (Horizon, the reconciler).
+service_logs = []
 
 
 def _log_sizes():
@@ -513,7 +434,8 @@ def pytest_runtest_makereport(item, call):
             report.sections.extend(_failure_log_sections(item.stash[_log_sizes_key]))
         except OSError as e:
             report.sections.append(("devcloud logs", f"could not read: {e}"))
-        hlog = _horizon_logs[-1] if _horizon_logs else None
-        if "horizon_server" in getattr(item, "fixturenames", ()) and hlog and hlog.exists():
-            report.sections.append((f"{hlog.name} (tail)", tail(hlog)))
+        if "horizon_server" in getattr(item, "fixturenames", ()):
+            for log in service_logs:  # Horizon's and the reconciler's
+                if log.exists():
+                    report.sections.append((f"{log.name} (tail)", tail(log)))
     return report

@@ -1,16 +1,19 @@
-"""Django requests carrying a real keystone token, for calling the plugin's api/ functions
-and forms against the dev cloud without a browser or a login round trip.
+"""Django requests carrying a real keystone token, for calling the plugin's api/ and
+services/ functions and forms against the dev cloud without a browser or a login round
+trip.
 
 ``request.user`` is openstack_auth's User built from a real project-scoped token (what
 Horizon builds at login: service catalog, roles, region), with a session and message
-storage, so Horizon's per-request clients, ``messages`` and ``exceptions.handle`` work.
+storage, so the plugin's api context (``api.context.for_request``: the token plus the
+catalog's endpoints), ``messages`` and ``exceptions.handle`` work.
 
-    from integration.horizon_request import make_request, use_devcloud
+    from integration.horizon_request import make_request, use_devcloud, user_context
 
     def test_x(settings, devcloud):
         use_devcloud(settings, devcloud)
         request = make_request(devcloud, "alice")              # GET, alice's project
-        admin = make_request(devcloud, "admin")                 # the cloud's admin
+        ctx = api.context.for_request(request)                  # what a view passes on
+        admin = user_context(devcloud, "admin")                 # the cloud's admin
         post = make_request(devcloud, "alice", method="POST", data={...})
 
 Users are the clouds of the seeded clouds.yaml (``devcloud-<user>``): admin, alice,
@@ -24,6 +27,8 @@ from django.test import RequestFactory
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from openstack_auth import user as auth_user
+
+from heps_desktop_dashboard import api
 
 
 def use_devcloud(settings, devcloud):
@@ -76,3 +81,8 @@ def make_request(devcloud, username, project=None, method="GET", path="/project/
 
 def messages_of(request):
     return [str(m) for m in request._messages]
+
+
+def user_context(devcloud, username, project=None):
+    """The plugin's api context of a fresh request of ``username`` (a view's ``ctx``)."""
+    return api.context.for_request(make_request(devcloud, username, project))
