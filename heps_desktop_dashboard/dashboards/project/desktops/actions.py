@@ -31,17 +31,14 @@ def _idle(datum, *statuses):
 
 
 class _DesktopBatch(tables.BatchAction, PolicyOncePerRequest):
-    """A batch action on each selected desktop; ``api_call`` is the api.nova function
-    (it re-reads the desktop: tag and project checked)."""
+    """A batch action on each selected desktop; ``api_call`` names the api.nova function
+    (it re-reads the desktop: tag and project checked), looked up at call time."""
 
+    api_call = None
     verbs = ()  # (present singular, present plural, past singular, past plural)
 
-    @staticmethod
-    def api_call(ctx, desktop_id):
-        raise NotImplementedError
-
     def action(self, request, obj_id):
-        self.api_call(api.context.for_request(request), obj_id)
+        getattr(api.nova, self.api_call)(api.context.for_request(request), obj_id)
 
     def action_present(self, count):
         return ngettext_lazy(self.verbs[0], self.verbs[1], count)
@@ -54,7 +51,7 @@ class StartDesktop(_DesktopBatch):
     name = "start"
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:servers:start"),)
-    api_call = staticmethod(api.nova.desktop_start)
+    api_call = "desktop_start"
     verbs = ("Start Desktop", "Start Desktops", "Started Desktop", "Started Desktops")
 
     def allowed(self, request, datum=None):
@@ -65,7 +62,7 @@ class StopDesktop(_DesktopBatch):
     name = "stop"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:servers:stop"),)
-    api_call = staticmethod(api.nova.desktop_stop)
+    api_call = "desktop_stop"
     verbs = ("Stop Desktop", "Stop Desktops", "Stopping Desktop", "Stopping Desktops")
     help_text = _("Unsaved work in the desktop's session is lost. Its GPU stays reserved "
                   "for you; shelve the desktop to give the GPU back.")
@@ -78,7 +75,7 @@ class SoftRebootDesktop(_DesktopBatch):
     name = "soft_reboot"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:servers:reboot"),)
-    api_call = staticmethod(api.nova.desktop_reboot)
+    api_call = "desktop_reboot"
     detail_only = True
     verbs = ("Reboot Desktop", "Reboot Desktops", "Rebooting Desktop", "Rebooting Desktops")
     help_text = _("Unsaved work in the desktop's session is lost.")
@@ -105,7 +102,7 @@ class ShelveDesktop(_DesktopBatch):
     name = "shelve"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:os-shelve:shelve"),)
-    api_call = staticmethod(api.nova.desktop_shelve)
+    api_call = "desktop_shelve"
     verbs = ("Shelve Desktop (release GPU)", "Shelve Desktops (release GPUs)",
              "Shelving Desktop — GPU released", "Shelving Desktops — GPUs released")
     help_text = _("Shelving stops the desktop and gives its GPU back to the facility. "
@@ -119,7 +116,7 @@ class UnshelveDesktop(_DesktopBatch):
     name = "unshelve"
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:os-shelve:unshelve"),)
-    api_call = staticmethod(api.nova.desktop_unshelve)
+    api_call = "desktop_unshelve"
     verbs = ("Unshelve Desktop", "Unshelve Desktops", "Unshelving Desktop", "Unshelving Desktops")
 
     def allowed(self, request, datum=None):
