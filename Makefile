@@ -7,7 +7,7 @@ PORT ?= 8000
 # from .venv. An older one gets its own venv, .venvs/horizon-RELEASE (scripts/ensure-release-venv).
 HORIZON ?= 2026.2
 
-.PHONY: help run test unit unit-matrix lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean
+.PHONY: help run test unit unit-matrix lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean reconcile
 
 help:
 	@echo "make run           dev cloud + Horizon with Experiment Desktops on http://127.0.0.1:$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make run HORIZON=2025.1   the same on another Horizon release (2025.1 2025.2 2026.1 2026.2)"
 	@echo "make unit-matrix   unit/view tests on every supported Horizon release"
 	@echo "make cloud-up | cloud-status | cloud-down | cloud-reset"
+	@echo "make reconcile ARGS=\"--dry-run\"   one reconciler pass against the dev cloud"
 
 venv:
 	@scripts/ensure-venv
@@ -43,12 +44,18 @@ cloud-up:
 
 cloud-status:
 	@devcloud/cloud status
+	@scripts/reconciler-daemon status
 
 cloud-down:
+	@scripts/reconciler-daemon stop
 	@devcloud/cloud down
 
 cloud-reset:
+	@scripts/reconciler-daemon stop
 	@devcloud/cloud reset
+
+reconcile:
+	@scripts/reconciler $(ARGS)
 
 clean:
 	rm -rf build dist *.egg-info test-artifacts .horizon .horizon-*

@@ -57,6 +57,7 @@ class Command(BaseCommand):
                 raise CommandError(f"pass failed: {type(exc).__name__}: {exc}") from exc
             self.stderr.write(f"pass failed: {type(exc).__name__}: {exc}")
             return 1
-        self.stdout.write(report.summary())
+        stamp = desktops.format_expiry(desktops.utcnow())
+        self.stdout.write(f"{stamp} {report.summary()}")
         self.stdout.flush()
         return len(report.failed)
