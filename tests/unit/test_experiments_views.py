@@ -10,6 +10,7 @@ from openstack_dashboard.test import helpers as test
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import tabs as experiment_tabs
+from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from test_data import contexts
 from test_data import experiments_data as edata
 
@@ -283,3 +284,28 @@ class VirtiofsAttachFormTests(CloudTestCase):
         self.assertNoFormErrors(res)
         self.assertEqual(set(self.cloud.attached[server.id]),
                          {edata.RAW_ID, edata.RESULTS_ID})
+
+
+class ExperimentChoicesTests(CloudTestCase):
+    def setUp(self):
+        super().setUp()
+        patch = mock.patch.object(api.context, "for_request", return_value=self.user_ctx)
+        patch.start()
+        self.addCleanup(patch.stop)
+
+    def test_choices_show_size_protocol_status_and_none(self):
+        choices = texts.experiment_choices(self.request)
+        self.assertEqual([c[0] for c in choices], ["", EXP])
+        label = str(choices[1][1])
+        self.assertIn("Raw data: exp-2026-0142-raw (1 GiB, NFS, available)", label)
+        self.assertIn("Results: exp-2026-0142-results", label)
+        self.assertEqual([c[0] for c in texts.experiment_choices(self.request,
+                                                                 include_none=False)],
+                         [EXP])
+        self.assertEqual(self.cloud.contexts, [("experiment_shares", "user")] * 2)
+
+    def test_choices_when_manila_is_down_leave_only_none_and_say_so(self):
+        self.cloud.fail["experiment_shares"] = api.manila.ShareServiceUnavailable("down")
+        with mock.patch.object(texts.horizon_exceptions, "handle") as handle:
+            self.assertEqual([c[0] for c in texts.experiment_choices(self.request)], [""])
+        self.assertIn("Manila", str(handle.call_args.args[1]))
