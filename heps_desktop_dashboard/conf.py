@@ -8,6 +8,8 @@ import hmac
 
 from django.conf import settings
 
+from heps_desktop_dashboard.core import conventions as names
+
 DEFAULTS = {
     # How experiment shares reach a desktop: "virtiofs" (nova share attachments,
     # microversion 2.97) or "access-rule" (Manila access rules + cloud-init mounts).
@@ -20,7 +22,7 @@ DEFAULTS = {
     # Neutron network (name or id) new desktops are attached to; None: the project's only one.
     "network": None,
     # Security group new desktops get.
-    "security_group": "heps-desktop",
+    "security_group": names.DESKTOP_SECURITY_GROUP,
     # Preferred console: "AUTO" follows Horizon's CONSOLE_TYPE.
     "console_type": "AUTO",
     # Default display quality of in-browser consoles until a user picks another one:

@@ -69,4 +69,6 @@ VOLUME_META_OWNER = "heps:owner"
 
 # --- neutron, keystone, logging --------------------------------------------------------------
 SECURITY_GROUP_PREFIX = "heps-exp-"
+# The security group desktops get unless HEPS_DESKTOPS["security_group"] names another.
+DESKTOP_SECURITY_GROUP = "heps-desktop"
 AUDIT_LOGGER = "heps_desktops.audit"

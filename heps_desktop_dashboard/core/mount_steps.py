@@ -51,48 +51,41 @@ def next_step(data, *, status, task_state, attachments=None, rules=None, address
     if task_state or status in ("build", "reboot", "hard_reboot", "resize",
                                 "verify_resize", "migrating", "rebuild"):
         return Step(WAIT)
+    if data.mode == MODE_VIRTIOFS:
+        return _virtiofs_step(data, status, attachments or {})
+    if data.mode == MODE_ACCESS_RULE:
+        return _access_rule_step(data, status, rules or {}, address)
+    return Step(FAIL, reason="mode")
+
+
+def _virtiofs_step(data, status, attachments):
     wanted = data.share_ids
     attaching = data.state in ATTACHING_STATES
-    if data.mode == MODE_VIRTIOFS:
-        attachments = attachments or {}
-        if any(st == ATTACHMENT_ERROR for sid, st in attachments.items() if sid in wanted):
-            return Step(FAIL, reason="attachment-error")
-        if any(st in (ATTACHMENT_ATTACHING, ATTACHMENT_DETACHING)
-               for st in attachments.values()):
-            return Step(WAIT)
-        if attaching:
-            missing = tuple(sid for sid in wanted if sid not in attachments)
-        else:
-            missing = tuple(sid for sid in wanted if sid in attachments)
-        if missing:
-            if status == "active":
-                return Step(STOP, restart=True)
-            if status == "shutoff":
-                return Step(ATTACH if attaching else DETACH, share_ids=missing)
-            if status in ("shelved", "shelved_offloaded", "suspended", "paused"):
-                return Step(FAIL, reason=f"server-{status}")
-            return Step(WAIT)
-        if data.restart and status == "shutoff":
-            return Step(START)
-        return Step(DONE)
-    if data.mode == MODE_ACCESS_RULE:
-        rules = rules or {}
-        if attaching:
-            states = [st for sid in wanted for st in rules.get(sid, ())]
-            if RULE_ERROR in states:
-                return Step(FAIL, reason="rule-error")
-            if not address:
-                if status in ("shelved_offloaded",):
-                    return Step(FAIL, reason="no-address")
-                return Step(WAIT)
-            missing = tuple(sid for sid in wanted
-                            if not any(st != RULE_ERROR and st not in RULE_GOING
-                                       for st in rules.get(sid, ())))
-            if missing:
-                return Step(ALLOW, share_ids=missing)
-            if any(st in RULE_PENDING for st in states):
-                return Step(WAIT)
-            return Step(DONE)
+    if any(st == ATTACHMENT_ERROR for sid, st in attachments.items() if sid in wanted):
+        return Step(FAIL, reason="attachment-error")
+    if any(st in (ATTACHMENT_ATTACHING, ATTACHMENT_DETACHING)
+           for st in attachments.values()):
+        return Step(WAIT)
+    if attaching:
+        missing = tuple(sid for sid in wanted if sid not in attachments)
+    else:
+        missing = tuple(sid for sid in wanted if sid in attachments)
+    if missing:
+        if status == "active":
+            return Step(STOP, restart=True)
+        if status == "shutoff":
+            return Step(ATTACH if attaching else DETACH, share_ids=missing)
+        if status in ("shelved", "shelved_offloaded", "suspended", "paused"):
+            return Step(FAIL, reason=f"server-{status}")
+        return Step(WAIT)
+    if data.restart and status == "shutoff":
+        return Step(START)
+    return Step(DONE)
+
+
+def _access_rule_step(data, status, rules, address):
+    wanted = data.share_ids
+    if data.state not in ATTACHING_STATES:
         present = tuple(sid for sid, states in rules.items()
                         if any(st not in RULE_GOING for st in states))
         if present:
@@ -100,5 +93,18 @@ def next_step(data, *, status, task_state, attachments=None, rules=None, address
         if any(states for states in rules.values()):
             return Step(WAIT)
         return Step(DONE)
-    return Step(FAIL, reason="mode")
-
+    states = [st for sid in wanted for st in rules.get(sid, ())]
+    if RULE_ERROR in states:
+        return Step(FAIL, reason="rule-error")
+    if not address:
+        if status in ("shelved_offloaded",):
+            return Step(FAIL, reason="no-address")
+        return Step(WAIT)
+    missing = tuple(sid for sid in wanted
+                    if not any(st != RULE_ERROR and st not in RULE_GOING
+                               for st in rules.get(sid, ())))
+    if missing:
+        return Step(ALLOW, share_ids=missing)
+    if any(st in RULE_PENDING for st in states):
+        return Step(WAIT)
+    return Step(DONE)
