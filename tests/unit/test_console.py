@@ -1,4 +1,5 @@
-"""The desktop Console tab and the native SPICE (.vv) download.
+"""The desktop Console tab: display quality, the user's console preferences, and the
+tab itself. The native SPICE (.vv) download: test_console_spice.py.
 
 nova is mocked at the api layer: the plugin's api.nova functions and the per-protocol
 console calls of Horizon's console resolution (``console.CONSOLES``), so Horizon's own
@@ -16,9 +17,10 @@ from openstack_dashboard.dashboards.project.instances import console as horizon_
 from openstack_dashboard.test import helpers as test
 
 from heps_desktop_dashboard import api
-from heps_desktop_dashboard.desktops import console
-from heps_desktop_dashboard.desktops import rows
+from heps_desktop_dashboard.dashboards.project.desktops import console
+from heps_desktop_dashboard.dashboards.project.desktops import rows
 from test_data import desktops_data as data
+from test_data.contexts import IsUserContext
 
 SERVER_ID = "0d4e5a8c-6a0b-4c1e-9f3e-2b7c1d9e8f01"
 DETAIL_URL = reverse("horizon:project:desktops:detail", args=[SERVER_ID])
@@ -34,6 +36,8 @@ VNC_LITE_URL = f"http://127.0.0.1:6080/vnc_lite.html?path=%3Ftoken%3D{VNC_TOKEN}
 SPICE_URL = f"http://127.0.0.1:6082/spice_auto.html?token={SPICE_TOKEN}"
 DIRECT_URL = f"http://127.0.0.1:13002/nova?token={DIRECT_TOKEN}"
 PROXY = {"host": "spice.heps.example", "port": 5900, "tls_port": 5901}
+
+CONSOLE_LOGGER = "heps_desktop_dashboard.dashboards.project.desktops.console"
 
 BASE_SETTINGS = {"default_lifetime_hours": 24, "max_lifetime_hours": 168,
                  "security_group": "heps-desktop"}
@@ -64,7 +68,7 @@ def _consoles(vnc=VNC_URL, spice=SPICE_URL):
             "SERIAL": call(unavailable), "MKS": call(unavailable)}
 
 
-def _desktop(status="ACTIVE", task_state=None, name="alice-desktop"):
+def desktop_row(status="ACTIVE", task_state=None, name="alice-desktop"):
     return rows.DesktopRow(data.server(server_id=SERVER_ID, status=status,
                                        task_state=task_state, name=name))
 
@@ -170,52 +174,6 @@ class PreferenceTests(test.TestCase):
         self.assertEqual(console.preferences(request), ("best", "AUTO"))
 
 
-class VirtViewerFileTests(test.TestCase):
-    def test_file_content(self):
-        body = console.virt_viewer_file(_desktop(), DIRECT_URL, PROXY)
-        lines = body.splitlines()
-        self.assertEqual(lines[0], "[virt-viewer]")
-        self.assertIn("type=spice", lines)
-        self.assertIn("host=spice.heps.example", lines)
-        self.assertIn("port=5900", lines)
-        self.assertIn("tls-port=5901", lines)
-        self.assertIn(f"password={DIRECT_TOKEN}", lines)
-        self.assertIn("delete-this-file=1", lines)
-        self.assertIn("title=alice-desktop - %d", lines)
-
-    def test_tls_only_proxy_with_ca_and_subject(self):
-        proxy = {"host": "spice.heps.example", "tls_port": 443,
-                 "ca": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-                 "host_subject": "C=CN, O=IHEP, CN=spice.heps.example"}
-        lines = console.virt_viewer_file(_desktop(), DIRECT_URL, proxy).splitlines()
-        self.assertNotIn("port=", "\n".join(lines).replace("tls-port=", ""))
-        self.assertIn("tls-port=443", lines)
-        self.assertIn("ca=-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----",
-                      lines)
-        self.assertIn("host-subject=C=CN, O=IHEP, CN=spice.heps.example", lines)
-
-    def test_desktop_name_cannot_inject_keys(self):
-        desktop = _desktop(name="evil\nhost=attacker.example\r\npassword=x")
-        lines = console.virt_viewer_file(desktop, DIRECT_URL, PROXY).splitlines()
-        self.assertEqual([line for line in lines if line.startswith("host=")],
-                         ["host=spice.heps.example"])
-        self.assertEqual([line for line in lines if line.startswith("password=")],
-                         [f"password={DIRECT_TOKEN}"])
-
-    def test_url_without_token_is_refused(self):
-        with self.assertRaises(console.NoConsoleToken):
-            console.virt_viewer_file(_desktop(), "http://127.0.0.1:13002/nova", PROXY)
-
-    def test_filename_is_safe(self):
-        self.assertEqual(console.vv_filename(_desktop(name='a"b/../c d')), "a-b-..-c-d.vv")
-        self.assertEqual(console.vv_filename(_desktop(name="数据")), "desktop.vv")
-
-    @override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy={"host": "x"}))
-    def test_proxy_without_port_is_not_used(self):
-        with self.assertLogs("heps_desktop_dashboard.desktops.console", "WARNING"):
-            self.assertIsNone(console.spice_direct_proxy())
-
-
 class ConsoleTabTests(test.TestCase):
     """GET <detail>?tab=desktop_details__console, as Horizon's lazy tab loading does."""
 
@@ -253,6 +211,9 @@ class ConsoleTabTests(test.TestCase):
         self.assertNotIn("Download .vv", html)
         self.consoles["VNC"].assert_called_once_with(test.IsHttpRequest(), SERVER_ID)
         self.consoles["SPICE"].assert_not_called()
+        # the URL's desktop, read once as the user (tag and project checked by api.nova)
+        self.mock_desktop_get.assert_called_once_with(
+            IsUserContext(project_id=self.tenant.id), SERVER_ID)
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_vnc_lite_deployment_gets_the_full_client_at_best_quality(self):
@@ -381,7 +342,8 @@ class ConsoleTabTests(test.TestCase):
         res = self._get()
         self.assertContains(res, "Download .vv (native SPICE client)")
         self.assertContains(res, f'href="{VV_URL}"')
-        self.mock_supports.assert_called_once_with(test.IsHttpRequest(), "spice_direct")
+        self.mock_supports.assert_called_once_with(IsUserContext(project_id=self.tenant.id),
+                                                   "spice_direct")
 
     @override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy=PROXY))
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
@@ -395,7 +357,7 @@ class ConsoleTabTests(test.TestCase):
     def test_spice_direct_hidden_when_version_discovery_fails(self):
         for error in (nova_exc.ClientException(503, "down"), ConnectionError("refused")):
             self.mock_supports.side_effect = error
-            with self.assertLogs("heps_desktop_dashboard.desktops.console", "WARNING"):
+            with self.assertLogs(CONSOLE_LOGGER, "WARNING"):
                 res = self._get()
         self.assertEqual(res.status_code, 200)
         self.assertNotContains(res, "Download .vv")
@@ -433,114 +395,3 @@ class ConsoleTabTests(test.TestCase):
             root.removeHandler(handler)
             root.setLevel(old_level)
         self.assertFalse([r for r in records if VNC_TOKEN in r or SPICE_TOKEN in r])
-
-
-@override_settings(HEPS_DESKTOPS=_heps(spice_direct_proxy=PROXY))
-class SpiceDirectDownloadTests(test.TestCase):
-    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
-    def test_vv_download(self):
-        self.mock_supports.return_value = True
-        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID,
-                                                         name="nano-ct")
-        self.mock_spice_direct_console_url.return_value = DIRECT_URL
-        res = self.client.get(VV_URL)
-        self.assertEqual(res.status_code, 200)
-        self.assertEqual(res["Content-Type"], "application/x-virt-viewer")
-        self.assertIn("no-store", res["Cache-Control"])
-        self.assertEqual(res["Content-Disposition"], 'attachment; filename="nano-ct.vv"')
-        body = res.content.decode()
-        self.assertIn("[virt-viewer]\ntype=spice\nhost=spice.heps.example\n", body)
-        self.assertIn(f"password={DIRECT_TOKEN}\n", body)
-        self.assertIn("tls-port=5901\n", body)
-        self.mock_desktop_get.assert_called_once_with(test.IsHttpRequest(), SERVER_ID)
-        self.mock_spice_direct_console_url.assert_called_once_with(
-            test.IsHttpRequest(), SERVER_ID)
-
-    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
-    def test_stopped_desktop_goes_back_with_a_message(self):
-        self.mock_supports.return_value = True
-        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID,
-                                                         status="SHUTOFF")
-        res = self.client.get(VV_URL)
-        self.assertRedirectsNoFollow(res, DETAIL_URL)
-        self.assertMessageCount(error=1)
-        self.mock_spice_direct_console_url.assert_not_called()
-
-    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
-    def test_nova_error_goes_back_with_a_message(self):
-        self.mock_supports.return_value = True
-        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID)
-        for error in (nova_exc.BadRequest(400, "Unavailable console type spice-direct."),
-                      nova_exc.Conflict(409, "not ready"),
-                      nova_exc.ClientException(500, "boom")):
-            self.mock_spice_direct_console_url.side_effect = error
-            res = self.client.get(VV_URL)
-            self.assertRedirectsNoFollow(res, DETAIL_URL)
-
-    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
-    def test_url_without_token_goes_back_with_a_message(self):
-        self.mock_supports.return_value = True
-        self.mock_desktop_get.return_value = data.server(server_id=SERVER_ID)
-        self.mock_spice_direct_console_url.return_value = "http://127.0.0.1:13002/nova"
-        res = self.client.get(VV_URL)
-        self.assertRedirectsNoFollow(res, DETAIL_URL)
-
-    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
-    def test_unknown_or_foreign_desktop_goes_to_the_list(self):
-        self.mock_supports.return_value = True
-        self.mock_desktop_get.side_effect = nova_exc.NotFound(404, "not a desktop")
-        res = self.client.get(VV_URL)
-        self.assertRedirectsNoFollow(res, reverse("horizon:project:desktops:index"))
-        self.mock_spice_direct_console_url.assert_not_called()
-
-    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
-    def test_not_found_when_nova_is_older_than_2_99(self):
-        self.mock_supports.return_value = False
-        res = self.client.get(VV_URL)
-        self.assertEqual(res.status_code, 404)
-        self.mock_desktop_get.assert_not_called()
-
-    @override_settings(HEPS_DESKTOPS=_heps())
-    @test.create_mocks({api.nova: ["desktop_get", "supports", "spice_direct_console_url"]})
-    def test_not_found_without_a_configured_proxy(self):
-        res = self.client.get(VV_URL)
-        self.assertEqual(res.status_code, 404)
-        self.mock_supports.assert_not_called()
-        self.mock_desktop_get.assert_not_called()
-
-
-class SpiceDirectApiTests(test.TestCase):
-    """api.nova.spice_direct_console_url: raw 2.99 REST, kept out of the HTTP log."""
-
-    def _call(self, status=200, body=None):
-        response = mock.Mock(status_code=status, content=b"{}")
-        response.json.return_value = body if body is not None else {
-            "remote_console": {"protocol": "spice", "type": "spice-direct",
-                               "url": DIRECT_URL}}
-        response.headers = {}
-        request = self.factory.get("/")
-        with mock.patch.object(api.nova, "get_microversion",
-                               return_value=api.nova.api_versions.APIVersion("2.99")), \
-                mock.patch.object(api.nova._nova, "novaclient") as client, \
-                mock.patch.object(api.nova.adapter.Adapter, "request",
-                                  return_value=response) as raw:
-            try:
-                return api.nova.spice_direct_console_url(request, SERVER_ID), raw, client
-            except Exception as exc:
-                return exc, raw, client
-
-    def test_request_and_result(self):
-        url, raw, client = self._call()
-        self.assertEqual(url, DIRECT_URL)
-        args, kwargs = raw.call_args
-        self.assertEqual(args[1:], (f"/servers/{SERVER_ID}/remote-consoles", "POST"))
-        self.assertEqual(kwargs["json"], {"remote_console": {"protocol": "spice",
-                                                             "type": "spice-direct"}})
-        self.assertEqual(kwargs["headers"]["X-OpenStack-Nova-API-Version"], "2.99")
-        self.assertEqual(kwargs["headers"]["OpenStack-API-Version"], "compute 2.99")
-        self.assertIs(kwargs["log"], False)
-
-    def test_error_is_a_novaclient_exception(self):
-        error, _raw, _client = self._call(
-            400, {"badRequest": {"code": 400, "message": "Unavailable console type"}})
-        self.assertIsInstance(error, nova_exc.BadRequest)
