@@ -12,4 +12,9 @@ HEPS_DESKTOPS = {
     "console_quality": "best",
     "spice_direct_proxy": None,
     "capacity_credential": None,
+    "api_timeout_seconds": 20,
+    "signing_key": None,
+    "expired_action": "shelve",
+    "operator_cloud": None,
+    "operator_credential": None,
 }
