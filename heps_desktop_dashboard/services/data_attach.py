@@ -58,7 +58,7 @@ def attach(ctx, desktop_id, experiment_id, levels=None, plan=None):
     if data.error:
         api.nova.server_delete_metadata(ctx, desktop_id, [names.META_DATA_ERROR])
     api.nova.server_set_metadata(ctx, desktop_id, experiments.plan_metadata(plan))
-    return advance(ctx, api.nova.desktop_get(ctx, desktop_id))
+    return first_step(ctx, desktop_id)
 
 
 def detach(ctx, desktop_id):
@@ -68,13 +68,27 @@ def detach(ctx, desktop_id):
     _check_idle(server, data)
     if data.empty:
         raise MountRefused(mounts.NOTHING_ATTACHED)
-    if task_of(server) or status_of(server) not in ("active", "shutoff", "error"):
+    # nova refuses metadata updates on a server in error: nothing to record there.
+    if task_of(server) or status_of(server) not in ("active", "shutoff"):
         raise MountRefused(mounts.BUSY, detail=task_of(server) or status_of(server))
     # The configured mode, never the metadata's: the metadata is user-editable.
     api.nova.server_set_metadata(ctx, desktop_id, {
         names.META_DATA_STATE: mounts.STATE_DETACHING,
         names.META_DATA_MODE: experiments.mount_mode()})
-    return advance(ctx, api.nova.desktop_get(ctx, desktop_id))
+    return first_step(ctx, desktop_id)
+
+
+def first_step(ctx, desktop_id):
+    """The first step after recording the wanted state; if Manila or nova fail now, the
+    state is recorded and the reconciler carries on (WAIT is returned)."""
+    try:
+        return advance(ctx, api.nova.desktop_get(ctx, desktop_id))
+    except MountRefused:
+        raise
+    except Exception as exc:
+        LOG.warning("desktop %s: first experiment-data step deferred to the reconciler "
+                    "(%s)", desktop_id, type(exc).__name__)
+        return mount_steps.Step(mount_steps.WAIT, reason="deferred")
 
 
 def _rule_states(ctx, desktop_id, share_ids):

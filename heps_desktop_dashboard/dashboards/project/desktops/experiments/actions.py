@@ -59,7 +59,7 @@ class DetachExperiment(tables.BatchAction, PolicyOncePerRequest):
             return False
         data = _data(datum)
         return (not data.empty and not data.transitional
-                and _idle(datum, "active", "shutoff", "error"))
+                and _idle(datum, "active", "shutoff"))
 
     def action(self, request, obj_id):
         try:
