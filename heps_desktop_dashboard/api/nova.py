@@ -114,34 +114,34 @@ def desktop_discard(ctx, server_id):
     nova_client.client(ctx).servers.delete(server_id)
 
 
-def desktop_start(ctx, desktop_id):
+def _checked(ctx, desktop_id):
+    """The servers manager, after checking the desktop (tag, project) exists."""
     desktop_get(ctx, desktop_id)
-    _servers(ctx).start(desktop_id)
+    return _servers(ctx)
+
+
+def desktop_start(ctx, desktop_id):
+    _checked(ctx, desktop_id).start(desktop_id)
 
 
 def desktop_stop(ctx, desktop_id):
-    desktop_get(ctx, desktop_id)
-    _servers(ctx).stop(desktop_id)
+    _checked(ctx, desktop_id).stop(desktop_id)
 
 
 def desktop_reboot(ctx, desktop_id, hard=False):
-    desktop_get(ctx, desktop_id)
-    _servers(ctx).reboot(desktop_id, "HARD" if hard else "SOFT")
+    _checked(ctx, desktop_id).reboot(desktop_id, "HARD" if hard else "SOFT")
 
 
 def desktop_shelve(ctx, desktop_id):
-    desktop_get(ctx, desktop_id)
-    _servers(ctx).shelve(desktop_id)
+    _checked(ctx, desktop_id).shelve(desktop_id)
 
 
 def desktop_unshelve(ctx, desktop_id):
-    desktop_get(ctx, desktop_id)
-    _servers(ctx).unshelve(desktop_id)
+    _checked(ctx, desktop_id).unshelve(desktop_id)
 
 
 def desktop_rename(ctx, desktop_id, name):
-    desktop_get(ctx, desktop_id)
-    _servers(ctx).update(desktop_id, name=name)
+    _checked(ctx, desktop_id).update(desktop_id, name=name)
 
 
 def server_delete(ctx, server_id):
@@ -180,8 +180,7 @@ def server_create_image(ctx, server_id, name, metadata):
 
 
 def console_output(ctx, desktop_id, length=None):
-    desktop_get(ctx, desktop_id)
-    return _servers(ctx).get_console_output(desktop_id, length=length)
+    return _checked(ctx, desktop_id).get_console_output(desktop_id, length=length)
 
 
 def action_list(ctx, desktop_id):

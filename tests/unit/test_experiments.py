@@ -3,7 +3,6 @@
 record the wanted state and take ONE step; the rest is repeated advance() calls, as the
 reconciler makes them (with the operator's context, or a user's)."""
 
-from unittest import mock
 
 import pytest
 
@@ -18,37 +17,12 @@ from test_data import experiments_data as edata
 
 EXP = edata.EXPERIMENT
 RAW, RESULTS = edata.RAW_ID, edata.RESULTS_ID
+pytestmark = pytest.mark.usefixtures("forbid_sleep")
 
 
 mode = edata.mount_mode
 
 
-@pytest.fixture(autouse=True)
-def no_sleep():
-    # Nothing in the services waits: a sleep would hold a web worker.
-    with mock.patch("time.sleep", side_effect=AssertionError("slept")):
-        yield
-
-
-@pytest.fixture
-def cloud():
-    cloud = edata.FakeCloud()
-    cloud.add_experiment()
-    with cloud.patches():
-        yield cloud
-
-
-@pytest.fixture
-def user():
-    return contexts.user_context(project_id=edata.PROJECT)
-
-
-@pytest.fixture(params=["operator", "user"])
-def runner(request):
-    """The context advance() is driven with: the reconciler's, or a user's."""
-    if request.param == "operator":
-        return contexts.operator_context()
-    return contexts.user_context(project_id=edata.PROJECT)
 
 
 # --- experiments and plans ------------------------------------------------------------

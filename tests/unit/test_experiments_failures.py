@@ -2,7 +2,6 @@
 back what the attach granted), hand-edited metadata re-checked on Manila before any
 grant, Manila down during a step. advance() is driven as the reconciler drives it."""
 
-from unittest import mock
 
 import pytest
 
@@ -10,20 +9,14 @@ from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mount_steps
 from heps_desktop_dashboard.services import data_attach
 from heps_desktop_dashboard.services import experiments
-from test_data import contexts
 from test_data import experiments_data as edata
 
 EXP = edata.EXPERIMENT
 RAW, RESULTS = edata.RAW_ID, edata.RESULTS_ID
+pytestmark = pytest.mark.usefixtures("forbid_sleep")
 
 
 mode = edata.mount_mode
-
-
-@pytest.fixture(autouse=True)
-def no_sleep():
-    with mock.patch("time.sleep", side_effect=AssertionError("slept")):
-        yield
 
 
 @pytest.fixture
@@ -39,16 +32,6 @@ def cloud():
         yield cloud
 
 
-@pytest.fixture
-def user():
-    return contexts.user_context(project_id=edata.PROJECT)
-
-
-@pytest.fixture(params=["operator", "user"])
-def runner(request):
-    if request.param == "operator":
-        return contexts.operator_context()
-    return contexts.user_context(project_id=edata.PROJECT)
 
 
 def edit(cloud, server, key, change):

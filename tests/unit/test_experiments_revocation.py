@@ -19,26 +19,8 @@ from test_data import experiments_data as edata
 
 EXP = edata.EXPERIMENT
 RAW, RESULTS = edata.RAW_ID, edata.RESULTS_ID
+pytestmark = pytest.mark.usefixtures("forbid_sleep")
 mode = edata.mount_mode
-
-
-@pytest.fixture(autouse=True)
-def no_sleep():
-    with mock.patch("time.sleep", side_effect=AssertionError("slept")):
-        yield
-
-
-@pytest.fixture
-def cloud():
-    cloud = edata.FakeCloud()
-    cloud.add_experiment()
-    with cloud.patches():
-        yield cloud
-
-
-@pytest.fixture
-def user():
-    return contexts.user_context(project_id=edata.PROJECT)
 
 
 @pytest.fixture(params=["user", "operator"])
