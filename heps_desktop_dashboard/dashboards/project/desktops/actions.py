@@ -31,14 +31,10 @@ def _idle(datum, *statuses):
 
 
 class _DesktopBatch(tables.BatchAction, PolicyOncePerRequest):
-    """A batch action on each selected desktop; ``api_call`` names the api.nova function
-    (it re-reads the desktop: tag and project checked), looked up at call time."""
+    """A batch action on each selected desktop: ``action`` calls one api.nova function,
+    which re-reads the desktop first (tag and project checked)."""
 
-    api_call = None
     verbs = ()  # (present singular, present plural, past singular, past plural)
-
-    def action(self, request, obj_id):
-        getattr(api.nova, self.api_call)(api.context.for_request(request), obj_id)
 
     def action_present(self, count):
         return ngettext_lazy(self.verbs[0], self.verbs[1], count)
@@ -51,8 +47,10 @@ class StartDesktop(_DesktopBatch):
     name = "start"
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:servers:start"),)
-    api_call = "desktop_start"
     verbs = ("Start Desktop", "Start Desktops", "Started Desktop", "Started Desktops")
+
+    def action(self, request, obj_id):
+        api.nova.desktop_start(api.context.for_request(request), obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, SHUTOFF)
@@ -62,10 +60,12 @@ class StopDesktop(_DesktopBatch):
     name = "stop"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:servers:stop"),)
-    api_call = "desktop_stop"
     verbs = ("Stop Desktop", "Stop Desktops", "Stopping Desktop", "Stopping Desktops")
     help_text = _("Unsaved work in the desktop's session is lost. Its GPU stays reserved "
                   "for you; shelve the desktop to give the GPU back.")
+
+    def action(self, request, obj_id):
+        api.nova.desktop_stop(api.context.for_request(request), obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, ACTIVE)
@@ -75,10 +75,12 @@ class SoftRebootDesktop(_DesktopBatch):
     name = "soft_reboot"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:servers:reboot"),)
-    api_call = "desktop_reboot"
     detail_only = True
     verbs = ("Reboot Desktop", "Reboot Desktops", "Rebooting Desktop", "Rebooting Desktops")
     help_text = _("Unsaved work in the desktop's session is lost.")
+
+    def action(self, request, obj_id):
+        api.nova.desktop_reboot(api.context.for_request(request), obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, ACTIVE)
@@ -102,11 +104,13 @@ class ShelveDesktop(_DesktopBatch):
     name = "shelve"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:os-shelve:shelve"),)
-    api_call = "desktop_shelve"
     verbs = ("Shelve Desktop (release GPU)", "Shelve Desktops (release GPUs)",
              "Shelving Desktop — GPU released", "Shelving Desktops — GPUs released")
     help_text = _("Shelving stops the desktop and gives its GPU back to the facility. "
                   "Unshelving later needs a free GPU of the same profile.")
+
+    def action(self, request, obj_id):
+        api.nova.desktop_shelve(api.context.for_request(request), obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, ACTIVE, SHUTOFF)
@@ -116,8 +120,10 @@ class UnshelveDesktop(_DesktopBatch):
     name = "unshelve"
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:os-shelve:unshelve"),)
-    api_call = "desktop_unshelve"
     verbs = ("Unshelve Desktop", "Unshelve Desktops", "Unshelving Desktop", "Unshelving Desktops")
+
+    def action(self, request, obj_id):
+        api.nova.desktop_unshelve(api.context.for_request(request), obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, *SHELVED)

@@ -13,15 +13,18 @@ from horizon import exceptions
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.dashboards.project.desktops import console
 from heps_desktop_dashboard.dashboards.project.desktops import rows as desktop_rows
+from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyRequired
 
 
 @method_decorator(never_cache, name="dispatch")
-class SpiceDirectView(generic.View):
+class SpiceDirectView(PolicyRequired, generic.View):
     """``GET <desktop>/console.vv``: a fresh spice-direct console as a .vv file.
 
     The file holds a console token: it is never cached (``no-store``) and never logged.
     Errors go back to the desktop's page with a message, never a 500.
     """
+
+    policy_rules = (("compute", "os_compute_api:os-remote-consoles"),)
 
     def get(self, request, desktop_id):
         detail_url = reverse("horizon:project:desktops:detail", args=[desktop_id])

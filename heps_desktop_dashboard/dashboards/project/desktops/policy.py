@@ -6,10 +6,18 @@ Instances page). The plugin's actions all use the same target, the user's own pr
 computed on first use and remembered on the request.
 """
 
+from django import shortcuts
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from horizon import messages
 from horizon.tables import actions as horizon_actions
 from horizon.utils import settings as horizon_settings
 
 _CACHE_ATTR = "_heps_policy_decisions"
+
+# Rules of the results-export views, also used to show their buttons.
+SNAPSHOT_RESULTS_RULES = (("share", "share_snapshot:create_snapshot"),)
+SHARE_FROM_SNAPSHOT_RULES = (("share", "share:create"),)
 
 
 def check_once(request, rules):
@@ -36,3 +44,16 @@ class PolicyOncePerRequest(horizon_actions.BaseAction):
         if self.policy_rules and not check_once(request, self.policy_rules):
             return False
         return self.allowed(request, datum)
+
+
+class PolicyRequired:
+    """A view whose ``policy_rules`` are enforced on every method (GET and POST), not
+    only by hiding the button that leads to it."""
+
+    policy_rules = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.policy_rules and not check_once(request, self.policy_rules):
+            messages.error(request, _("You are not allowed to do that."))
+            return shortcuts.redirect(reverse("horizon:project:desktops:index"))
+        return super().dispatch(request, *args, **kwargs)

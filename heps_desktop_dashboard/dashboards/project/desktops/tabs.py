@@ -67,7 +67,8 @@ class ConsoleTab(tabs.Tab):
         return console.console_context(request, self.tab_group.kwargs["desktop"])
 
     def allowed(self, request):
-        return bool(getattr(settings, "CONSOLE_TYPE", "AUTO"))
+        # Horizon's Tab.allowed() is where policy_rules are checked: keep it.
+        return bool(getattr(settings, "CONSOLE_TYPE", "AUTO")) and super().allowed(request)
 
 
 class DesktopDetailTabs(tabs.DetailTabsGroup):

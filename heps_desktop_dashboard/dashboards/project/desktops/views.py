@@ -12,11 +12,13 @@ from horizon.utils import memoized
 from openstack_dashboard.utils import settings as setting_utils
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.dashboards.project.desktops import desktop_forms as desktop_action_forms
 from heps_desktop_dashboard.dashboards.project.desktops import forms as desktop_forms
 from heps_desktop_dashboard.dashboards.project.desktops import rows as desktop_rows
 from heps_desktop_dashboard.dashboards.project.desktops import tables as desktop_tables
 from heps_desktop_dashboard.dashboards.project.desktops import tabs as desktop_tabs
+from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyRequired
 
 
 class IndexView(tables.PagedTableMixin, tables.DataTableView):
@@ -31,6 +33,7 @@ class IndexView(tables.PagedTableMixin, tables.DataTableView):
         table = context.get("table")
         context["expiring"] = [row for row in (table.data if table else [])
                                if desktop_rows.expiry_warning(row)]
+        context["expired_action"] = conf.get("expired_action")
         return context
 
     def _list_servers(self):
@@ -78,7 +81,8 @@ class IndexView(tables.PagedTableMixin, tables.DataTableView):
         return result
 
 
-class LaunchView(forms.ModalFormView):
+class LaunchView(PolicyRequired, forms.ModalFormView):
+    policy_rules = (("compute", "os_compute_api:servers:create"),)
     form_class = desktop_forms.LaunchForm
     form_id = "launch_desktop_form"
     modal_id = "launch_desktop_modal"
@@ -128,6 +132,7 @@ class DetailView(tabs.TabView):
             "url": reverse("horizon:project:desktops:index"),
             "actions": table.render_row_actions(desktop),
             "expiry_warning": desktop_rows.expiry_warning(desktop),
+            "expired_action": conf.get("expired_action"),
         })
         return context
 
@@ -135,7 +140,7 @@ class DetailView(tabs.TabView):
         return self.tab_group_class(request, desktop=self.get_data(), **kwargs)
 
 
-class DesktopModalView(forms.ModalFormView):
+class DesktopModalView(PolicyRequired, forms.ModalFormView):
     """A modal form about the one desktop named in the URL (checked: tag and project)."""
 
     submit_label = _("Save")
@@ -161,6 +166,7 @@ class ExtendView(DesktopModalView):
     form_class = desktop_action_forms.ExtendForm
     template_name = "heps_desktops/desktops/extend.html"
     page_title = _("Extend Lifetime")
+    policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
     submit_label = _("Extend")
     submit_url_name = "horizon:project:desktops:extend"
 
@@ -169,6 +175,7 @@ class RenameView(DesktopModalView):
     form_class = desktop_action_forms.RenameForm
     template_name = "heps_desktops/desktops/rename.html"
     page_title = _("Rename Desktop")
+    policy_rules = (("compute", "os_compute_api:servers:update"),)
     submit_url_name = "horizon:project:desktops:rename"
 
     def get_initial(self):

@@ -10,6 +10,7 @@ from openstack_dashboard.api import base
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.dashboards.project.desktops import policy
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import results_export
@@ -80,6 +81,9 @@ def data_context(request, desktop):
         mounts.STUCK_SERVER_STATES,
         "rows": [], "snapshots": [], "quota": None,
         "results_share": None, "manila_error": False,
+        "can_snapshot": policy.check_once(request, policy.SNAPSHOT_RESULTS_RULES),
+        "can_share_from_snapshot": policy.check_once(request,
+                                                     policy.SHARE_FROM_SNAPSHOT_RULES),
     }
     states = {}
     try:

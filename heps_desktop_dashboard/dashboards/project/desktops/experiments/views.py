@@ -7,6 +7,7 @@ from horizon.utils import memoized
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.dashboards.project.desktops import policy
 from heps_desktop_dashboard.dashboards.project.desktops import views
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import forms as experiment_forms
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
@@ -33,6 +34,7 @@ class AttachExperimentView(_ExperimentModalView):
     form_class = experiment_forms.AttachExperimentForm
     form_id = "attach_experiment_form"
     page_title = _("Attach Experiment Data")
+    policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
     submit_label = _("Attach")
     submit_url_name = "horizon:project:desktops:attach_experiment"
 
@@ -81,6 +83,7 @@ class SnapshotResultsView(_ResultsView):
     form_class = experiment_forms.SnapshotResultsForm
     form_id = "snapshot_results_form"
     page_title = _("Snapshot Results")
+    policy_rules = policy.SNAPSHOT_RESULTS_RULES
     submit_label = _("Create Snapshot")
     submit_url_name = "horizon:project:desktops:snapshot_results"
     help_text = _("A snapshot keeps the results share as it is now. Create a new share "
@@ -99,6 +102,7 @@ class ShareFromSnapshotView(_ResultsView):
     form_class = experiment_forms.ShareFromSnapshotForm
     form_id = "share_from_snapshot_form"
     page_title = _("Create Share from Snapshot")
+    policy_rules = policy.SHARE_FROM_SNAPSHOT_RULES
     submit_label = _("Create Share")
     submit_url_name = "horizon:project:desktops:share_from_snapshot"
     help_text = _("The new share holds the snapshot's data, with the same size and "
@@ -127,6 +131,7 @@ class SaveImageView(_ExperimentModalView):
     form_class = experiment_forms.SaveImageForm
     form_id = "save_image_form"
     page_title = _("Save Desktop as Image")
+    policy_rules = (("compute", "os_compute_api:servers:create_image"),)
     submit_label = _("Save Image")
     submit_url_name = "horizon:project:desktops:save_image"
     help_text = _("A private image of the desktop's disk, visible only to this project "
