@@ -239,7 +239,7 @@ class ExpiryColumnTests(IndexTestBase):
         self.assertNotContains(res, "label-danger")
         # and a banner with an Extend button above the table, for that desktop only
         self.assertContains(res, "heps-expiry-warning", count=1)
-        self.assertContains(res, 'Desktop "soon" will be deleted in')
+        self.assertContains(res, 'Desktop "soon" will be shelved in')
         self.assertContains(res, reverse("horizon:project:desktops:extend",
                                          args=[self._rows(res)["soon"].id]))
 
