@@ -155,10 +155,17 @@ def spice_direct_available(request):
 
 
 def _get_console(request, con_type, desktop):
+    """(type, URL) of a console, or (None, None). A URL that is not http(s) (a
+    misconfigured or hostile console service: ``javascript:``) is never used."""
     try:
-        return horizon_console.get_console(request, con_type, desktop.server)
+        found_type, url = horizon_console.get_console(request, con_type, desktop.server)
     except exceptions.NotAvailable:
         return None, None
+    if not url or parse.urlsplit(str(url)).scheme.lower() not in ("http", "https"):
+        if url:
+            LOG.warning("Console of desktop %s refused: not an http(s) URL", desktop.id)
+        return None, None
+    return found_type, url
 
 
 def console_context(request, desktop):
