@@ -396,14 +396,3 @@ class ConsoleTabTests(test.TestCase):
             root.setLevel(old_level)
         self.assertFalse([r for r in records if VNC_TOKEN in r or SPICE_TOKEN in r])
 
-
-class ConsoleUrlSchemeTests(test.TestCase):
-    def test_a_console_url_that_is_not_http_is_never_used(self):
-        desktop = mock.Mock(id="d1", server=object())
-        for url in ("javascript:alert(1)", "data:text/html,x", "JAVASCRIPT:x", ""):
-            with mock.patch.object(console.horizon_console, "get_console",
-                                   return_value=("VNC", url)):
-                self.assertEqual((None, None), console._get_console(None, "VNC", desktop))
-        with mock.patch.object(console.horizon_console, "get_console",
-                               return_value=("VNC", "https://c.example/vnc.html?t=1")):
-            self.assertEqual("VNC", console._get_console(None, "VNC", desktop)[0])
