@@ -1,6 +1,7 @@
 """The launch form's readings and the form itself against the dev cloud (no mocks):
 GPU capacity from placement (as admin), quota from nova and keystone (as alice), a
-launch through LaunchForm, and a GPU quota exceeded both before submit and by nova."""
+launch through LaunchForm, and a GPU quota exceeded both before submit and by nova.
+The api/ functions get a real user's api context (integration/horizon_request.py)."""
 
 import time
 
@@ -13,9 +14,9 @@ from cloud_fixtures import wait_server
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import quota
-from heps_desktop_dashboard.desktops import forms as launch_forms
+from heps_desktop_dashboard.dashboards.project.desktops import forms as launch_forms
 from integration.horizon_request import make_request
-from integration.horizon_request import use_devcloud
+from integration.horizon_request import user_context
 
 pytestmark = pytest.mark.integration
 
@@ -25,10 +26,7 @@ A100_REQUEST = quota.GpuRequest(A100, 1)
 
 
 @pytest.fixture
-def cloud(settings, devcloud):
-    use_devcloud(settings, devcloud)
-    settings.HEPS_DESKTOPS = {**getattr(settings, "HEPS_DESKTOPS", {}),
-                              "network": "desktop-net", "security_group": SEED.SECURITY_GROUP}
+def cloud(cloud_settings, devcloud):
     return devcloud
 
 
@@ -69,10 +67,12 @@ def _free_the_long_way(admin, wanted):
 def test_gpu_capacity_as_admin_matches_inventories_minus_usages(cloud, admin):
     request = make_request(cloud, "admin")
     assert request.user.is_superuser
+    ctx = api.context.for_request(request)
+    assert ctx.is_admin and not ctx.operator
     wanted = [VGPU_REQUEST, A100_REQUEST]
     for _attempt in range(5):  # other test sessions may boot or delete meanwhile
         before = _free_the_long_way(admin, wanted)
-        ours = api.placement.gpu_free(request, wanted)
+        ours = api.placement.gpu_free(ctx, wanted)
         after = _free_the_long_way(admin, wanted)
         if before == after:
             break
@@ -87,12 +87,11 @@ def test_gpu_capacity_as_admin_matches_inventories_minus_usages(cloud, admin):
 def test_gpu_capacity_is_unknown_for_a_project_member(cloud):
     request = make_request(cloud, "alice")
     assert not request.user.is_superuser
-    assert api.placement.gpu_free(request, [VGPU_REQUEST]) is None
+    assert api.placement.gpu_free(api.context.for_request(request), [VGPU_REQUEST]) is None
 
 
 def test_quota_readable_as_alice(cloud, admin):
-    request = make_request(cloud, "alice")
-    limits = api.nova.absolute_limits(request)
+    limits = api.nova_flavors.absolute_limits(user_context(cloud, "alice"))
     assert limits["maxTotalInstances"] == SEED.PROJECT_LIMITS["servers"]
     assert limits["maxTotalCores"] == SEED.PROJECT_LIMITS["class:VCPU"]
     assert limits["maxTotalRAMSize"] == SEED.PROJECT_LIMITS["class:MEMORY_MB"]
@@ -100,14 +99,14 @@ def test_quota_readable_as_alice(cloud, admin):
         assert limits[key] >= 0
 
     names = ["class:VGPU", f"class:{A100}"]
-    assert api.keystone.compute_limits(make_request(cloud, "alice"), names) == {
+    assert api.keystone.compute_limits(user_context(cloud, "alice"), names) == {
         name: SEED.PROJECT_LIMITS[name] for name in names}
 
     # GPU usage: placement's /usages is readable by the project's members, and agrees
     # with the count from the project's servers (retried: other sessions boot too)
     for _attempt in range(5):
-        placement_usage = api.placement.project_usages(make_request(cloud, "alice"))
-        counted = api.nova.gpu_usage_from_servers(make_request(cloud, "alice"))
+        placement_usage = api.placement.project_usages(user_context(cloud, "alice"))
+        counted = api.nova_flavors.gpu_usage_from_servers(user_context(cloud, "alice"))
         if all(placement_usage.get(rc, 0) == counted.get(rc, 0) for rc in ("VGPU", A100)):
             break
         time.sleep(1)
@@ -120,12 +119,11 @@ def test_registered_limits_apply_without_a_project_limit(cloud, admin):
     registered = call(admin.identity, "GET", "/registered_limits")["registered_limits"]
     expected = {r["resource_name"]: r["default_limit"] for r in registered
                 if r["resource_name"] in ("class:VGPU", f"class:{A100}")}
-    request = make_request(cloud, "admin")
-    own = call(admin.identity, "GET",
-               f"/limits?project_id={request.user.project_id}")["limits"]
+    ctx = user_context(cloud, "admin")
+    own = call(admin.identity, "GET", f"/limits?project_id={ctx.project_id}")["limits"]
     if any(lim["resource_name"] in expected for lim in own):
         pytest.skip("the admin project has GPU project limits on this cloud")
-    assert api.keystone.compute_limits(request, list(expected)) == expected
+    assert api.keystone.compute_limits(ctx, list(expected)) == expected
 
 
 def _launch_form(cloud, **values):
@@ -151,8 +149,10 @@ def test_launch_form_starts_a_tagged_desktop(cloud, alice, server_factory):
     assert shown["name"] == name
     assert shown["tags"] == ["heps-desktop"]
     assert shown["flavor"]["original_name"] == "heps.cpu.std"
+    assert shown["user_id"] == cloud.manifest["users"]["alice"]  # the owner
     meta = shown["metadata"]
-    assert meta["heps:owner"] == "alice"
+    assert "heps:owner" not in meta
+    assert meta["heps:expires_sig"].startswith(f"v1 l {meta['heps:expires_at']} ")
     assert meta["heps:profile"] == "heps.cpu.std"
     assert meta["heps:experiment"] == "2026-0142"
     assert meta["heps:expires_at"].endswith("Z")
@@ -181,9 +181,9 @@ def test_gpu_quota_exceeded_is_a_form_error_and_creates_nothing(cloud, alice, ad
                                                                 server_factory,
                                                                 monkeypatch):
     name = f"class:{A100}"
-    limit = api.keystone.compute_limits(make_request(cloud, "alice"), [name])[name]
-    used = api.placement.project_usages(make_request(cloud, "alice")).get(A100, 0)
-    free = api.placement.gpu_free(make_request(cloud, "admin"), [A100_REQUEST])[A100_REQUEST]
+    limit = api.keystone.compute_limits(user_context(cloud, "alice"), [name])[name]
+    used = api.placement.project_usages(user_context(cloud, "alice")).get(A100, 0)
+    free = api.placement.gpu_free(user_context(cloud, "admin"), [A100_REQUEST])[A100_REQUEST]
     if limit - used > free:
         pytest.skip(f"not enough free A100 in the cloud to fill alice's quota "
                     f"({used}/{limit} used, {free} free)")
@@ -199,7 +199,8 @@ def test_gpu_quota_exceeded_is_a_form_error_and_creates_nothing(cloud, alice, ad
 
     # quota readings that are stale (or unreadable): nova itself refuses, the form says
     # which resource, and no server is left behind
-    monkeypatch.setattr(api.keystone, "compute_limits", lambda request, names: {})
+    monkeypatch.setattr(api.keystone, "compute_limits",
+                        lambda ctx, names, project_id=None: {})
     over_name = _uid("it-over-nova")
     request, form = _launch_form(cloud, name=over_name, profile=a100)
     assert form.is_valid(), form.errors
