@@ -62,7 +62,8 @@ class ApiContext:
     """
 
     def __init__(self, session, *, project_id, user_id, username="", region=None,
-                 interface="public", operator=False, catalog=None, is_admin=False):
+                 interface="public", operator=False, catalog=None, is_admin=False,
+                 request_id="", source_ip=""):
         self.session = session
         self.project_id = project_id
         self.user_id = user_id
@@ -72,6 +73,9 @@ class ApiContext:
         self.operator = operator
         self.is_admin = is_admin or operator
         self.catalog = catalog or []
+        # Where a user's request came from (audit trail); empty for the operator.
+        self.request_id = request_id
+        self.source_ip = source_ip
         self.clients = {}
         self._lock = threading.Lock()
 
@@ -121,6 +125,21 @@ def new_session(auth):
                               timeout=conf.get("api_timeout_seconds"))
 
 
+def _request_id(request):
+    meta = getattr(request, "META", {}) or {}
+    return str(meta.get("HTTP_X_OPENSTACK_REQUEST_ID") or meta.get("HTTP_X_REQUEST_ID")
+               or id(request))
+
+
+def _source_ip(request):
+    from openstack_auth import utils as auth_utils
+
+    try:
+        return auth_utils.get_client_ip(request) or ""
+    except Exception:
+        return str((getattr(request, "META", {}) or {}).get("REMOTE_ADDR", ""))
+
+
 def for_request(request):
     """The context of a Horizon request's user (one per request)."""
     found = getattr(request, _REQUEST_ATTR, None)
@@ -139,7 +158,8 @@ def for_request(request):
         username=getattr(user, "username", ""),
         region=getattr(user, "services_region", None), interface=_interface(),
         catalog=getattr(user, "service_catalog", None) or [],
-        is_admin=bool(getattr(user, "is_superuser", False)))
+        is_admin=bool(getattr(user, "is_superuser", False)),
+        request_id=_request_id(request), source_ip=_source_ip(request))
     setattr(request, _REQUEST_ATTR, found)
     return found
 

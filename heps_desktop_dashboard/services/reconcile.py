@@ -14,13 +14,13 @@ from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mount_steps
 from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import data_attach
 from heps_desktop_dashboard.services import lifetimes
 from heps_desktop_dashboard.services import orphans
 from heps_desktop_dashboard.services import revocation
 
 LOG = logging.getLogger(__name__)
-AUDIT = logging.getLogger(names.AUDIT_LOGGER)
 PARTS = ("data", "deletes", "orphans", "lifetimes")
 
 
@@ -104,9 +104,11 @@ class Pass:
                 action.result, action.why = "FAILED", f"{why}: {type(exc).__name__}: {exc}"
         self.report.actions.append(action)
         self.out(action.line())
-        if action.result == "done":
-            AUDIT.info("reconciler %s desktop=%s project=%s why=%s", what, label, project,
-                       why)
+        if not self.dry_run:
+            audit.event(self.ctx, f"reconcile.{what}", target_name=label,
+                        result={"done": audit.OK, "FAILED": audit.FAILED}.get(
+                            action.result, action.result),
+                        project_id=project, why=action.why)
         return action
 
     def _deleting(self, server):
