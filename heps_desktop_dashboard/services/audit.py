@@ -6,6 +6,7 @@ grant, experiment-data grant/revoke, extend, admin change and reconciler step. A
 with ``format: "%(message)s"`` writes JSON lines (README: Audit trail).
 """
 
+import contextlib
 import json
 import logging
 
@@ -17,6 +18,34 @@ AUDIT = logging.getLogger(names.AUDIT_LOGGER)
 OK = "ok"
 FAILED = "failed"
 REFUSED = "refused"
+RESULTS = (OK, FAILED, REFUSED)
+
+# Every action name, once: short dotted verbs, "<what>.<verb>".
+DESKTOP_LAUNCH = "desktop.launch"
+DESKTOP_DELETE = "desktop.delete"
+DESKTOP_EXTEND = "desktop.extend"
+DESKTOP_SAVE_IMAGE = "desktop.save_image"
+DATA_ATTACH = "data.attach"          # a user asks for an experiment on a desktop
+DATA_DETACH = "data.detach"
+DATA_GRANT = "data.grant"            # one Manila rule or nova share attachment made
+DATA_REVOKE = "data.revoke"          # one Manila rule denied or attachment detached
+RESULTS_SNAPSHOT = "results.snapshot"
+RESULTS_SHARE = "results.share_from_snapshot"
+NETWORK_GROUP_CREATE = "network.group_create"    # heps-exp-<experiment> created
+NETWORK_GROUP_SYNC = "network.group_sync"        # its rules set back to the template
+NETWORK_GROUP_DELETE = "network.group_delete"    # no desktop uses it any more
+PUBLIC_IP_ALLOCATE = "network.public_ip_allocate"
+PUBLIC_IP_ASSOCIATE = "network.public_ip_associate"
+PUBLIC_IP_RELEASE = "network.public_ip_release"
+# The reconciler's steps: "reconcile.<step>" (delete, data, sign, warn, shelve, revoke,
+# network).
+RECONCILE_PREFIX = "reconcile."
+
+ACTIONS = (DESKTOP_LAUNCH, DESKTOP_DELETE, DESKTOP_EXTEND, DESKTOP_SAVE_IMAGE, DATA_ATTACH,
+           DATA_DETACH, DATA_GRANT, DATA_REVOKE, RESULTS_SNAPSHOT, RESULTS_SHARE,
+           NETWORK_GROUP_CREATE, NETWORK_GROUP_SYNC, NETWORK_GROUP_DELETE,
+           PUBLIC_IP_ALLOCATE, PUBLIC_IP_ASSOCIATE, PUBLIC_IP_RELEASE)
+ERROR_MAX = 300
 
 
 def event(ctx, action, target_id="", target_name="", result=OK, **details):
@@ -40,3 +69,32 @@ def event(ctx, action, target_id="", target_name="", result=OK, **details):
     except Exception:  # a broken handler must not turn an action into an error
         logging.getLogger(__name__).exception("audit event %s not written", action)
     return record
+
+
+def error_text(exc):
+    return f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
+
+
+class Pending:
+    """The event of an action under way: what it learns (the target, details) is set
+    on it; ``outcome()`` emits it once the action is over."""
+
+    def __init__(self, target_id="", target_name="", details=None):
+        self.target_id = target_id
+        self.target_name = target_name
+        self.details = dict(details or {})
+
+
+@contextlib.contextmanager
+def outcome(ctx, action, target_id="", target_name="", refusals=(), **details):
+    """Run an action and emit its event: ``ok`` when the block returns, ``refused`` when
+    it raises one of ``refusals``, ``failed`` on any other exception (re-raised)."""
+    pending = Pending(target_id, target_name, details)
+    try:
+        yield pending
+    except Exception as exc:
+        result = REFUSED if refusals and isinstance(exc, refusals) else FAILED
+        event(ctx, action, pending.target_id, pending.target_name, result,
+              error=error_text(exc), **pending.details)
+        raise
+    event(ctx, action, pending.target_id, pending.target_name, OK, **pending.details)
