@@ -21,8 +21,21 @@ DEFAULTS = {
     "expiry_warning_hours": 4,
     # Neutron network (name or id) new desktops are attached to; None: the project's only one.
     "network": None,
-    # Security group new desktops get.
+    # Security group new desktops without an experiment get (those with one get
+    # "heps-exp-<experiment>", made from security_group_rules).
     "security_group": names.DESKTOP_SECURITY_GROUP,
+    # Rules of a new experiment security group: neutron rule fields (direction,
+    # ethertype, protocol, port_range_min/max, remote_ip_prefix, remote_group_id "self").
+    # Default: no ingress at all (consoles reach a desktop through its hypervisor), any
+    # egress.
+    "security_group_rules": [{"direction": "egress", "ethertype": "IPv4"},
+                             {"direction": "egress", "ethertype": "IPv6"}],
+    # External network public addresses are allocated from (for profiles with
+    # heps:public_ip=allowed, when the user asks); None: the only external network.
+    "floating_ip_network": None,
+    # JSON-lines file the audit logger writes (read by Admin > Desktop Audit and the
+    # Action Log tab); None: not configured.
+    "audit_log_file": None,
     # Preferred console: "AUTO" follows Horizon's CONSOLE_TYPE.
     "console_type": "AUTO",
     # Default display quality of in-browser consoles until a user picks another one:
