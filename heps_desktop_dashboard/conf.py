@@ -61,6 +61,9 @@ DEFAULTS = {
     # optional "region_name"} used when no cloud is named.
     "operator_cloud": None,
     "operator_credential": None,
+    # Keystone role of the facility's support staff: holders may open the console of any
+    # desktop of a project where they hold it, after typing a reason the owner is shown.
+    "support_role": names.SUPPORT_ROLE,
 }
 
 EXPIRED_ACTIONS = ("shelve", "delete")

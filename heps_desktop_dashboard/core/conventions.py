@@ -18,6 +18,13 @@ META_OWNER = "heps:owner"
 META_WARNED_AT = "heps:warned_at"
 # Delete requested through the plugin: no grant may happen any more.
 META_REVOKING = "heps:revoking"
+# Sharing (core/grants.py): "heps:grant:<user id>" = a signed "view"/"control" grant to
+# that member; "heps:support:<user id>" = a signed record of a support console open
+# (when, why). Editing either grants nothing: the signature binds server, user, level.
+META_GRANT_PREFIX = "heps:grant:"
+META_SUPPORT_PREFIX = "heps:support:"
+# The keystone role of the facility's support staff (default of the support_role setting).
+SUPPORT_ROLE = "heps-support"
 
 # Experiment data on a server.
 META_DATA_MODE = "heps:data_mode"

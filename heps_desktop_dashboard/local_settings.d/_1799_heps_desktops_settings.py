@@ -21,4 +21,5 @@ HEPS_DESKTOPS = {
     "expired_action": "shelve",
     "operator_cloud": None,
     "operator_credential": None,
+    "support_role": "heps-support",
 }
