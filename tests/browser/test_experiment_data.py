@@ -1,7 +1,9 @@
 """Launch with an experiment in real Horizon (headless Chromium, access-rule mode, the
-dev cloud's Horizon settings): the row shows "Attaching experiment data" and settles
-by Horizon's ajax row updates alone (no reload, no other driver), the Experiment data
-tab lists both shares, and Delete leaves no access rule behind."""
+dev cloud's Horizon settings): the row shows "Attaching experiment data"; the
+reconciler running beside Horizon (tests/horizon_fixtures.py, as in production)
+attaches the data while the page only polls (Horizon's ajax row updates read, never
+act; no reload), the row settles, the Experiment data tab lists both shares, and
+Delete leaves no access rule behind."""
 
 import time
 
@@ -36,7 +38,7 @@ def _pick(page, select, text):
 
 
 def test_launch_with_experiment_then_see_the_tab_then_delete(login, horizon_server, alice,
-                                                             admin, devcloud):
+                                                             admin, devcloud, reconciler):
     shares = devcloud.manifest["shares"]["experiment-a"]
     raw, results = shares[f"exp-{EXPERIMENT}-raw"], shares[f"exp-{EXPERIMENT}-results"]
     name = f"br-exp-{int(time.time()) % 10**6}"
@@ -58,8 +60,8 @@ def test_launch_with_experiment_then_see_the_tab_then_delete(login, horizon_serv
         page.locator("tr", has_text=name).wait_for(timeout=30_000)
         server = _server_by_name(alice, name)
         assert server["metadata"]["heps:data_state"] in ("attaching", "attached")
-        # Only the browser's ajax row updates drive the attach on: wait until the row is
-        # Active with no task left, then check Manila.
+        # The reconciler attaches the data while the page only polls: wait until the row
+        # (updated by Horizon's ajax alone) is Active with no task left, then check Manila.
         page.wait_for_function(
             """name => [...document.querySelectorAll('#desktops tbody tr')].some(
                  r => r.innerText.includes(name) && r.innerText.includes('Active')
@@ -68,6 +70,11 @@ def test_launch_with_experiment_then_see_the_tab_then_delete(login, horizon_serv
             arg=name, timeout=120_000)
         server = _server_by_name(alice, name)
         assert server["metadata"]["heps:data_state"] == "attached"
+        if reconciler.log:  # it was the reconciler that granted the rules
+            granted = [line for line in reconciler.log.read_text().splitlines()
+                       if server["id"] in line and "experiment data" in line]
+            assert any(line.startswith("done") and ": allow" in line for line in granted), \
+                granted
         address = server["addresses"]["desktop-net"][0]["addr"]
         assert [(r["access_to"], r["access_level"]) for r in _rules(admin, raw, server["id"])] \
             == [(address, "ro")]

@@ -22,7 +22,7 @@ def _server_by_name(conn, name):
     return found[0] if found else None
 
 
-def test_launch_watch_console_delete(login, horizon_server, alice):
+def test_launch_watch_console_delete(login, horizon_server, alice, devcloud):
     name = f"br-flow-{int(time.time()) % 10**6}"
     page = login("alice")
     page.goto(f"{horizon_server.url}/project/desktops/")
@@ -48,7 +48,9 @@ def test_launch_watch_console_delete(login, horizon_server, alice):
             arg=name, timeout=90_000)
         server = _server_by_name(alice, name)
         assert server["tags"] == ["heps-desktop"]
-        assert server["metadata"]["heps:owner"] == "alice"
+        assert server["user_id"] == devcloud.manifest["users"]["alice"]  # the owner
+        assert "heps:owner" not in server["metadata"]
+        assert server["metadata"]["heps:expires_sig"].startswith("v1 l ")
 
         page.click(f"#desktops a:text('{name}')")
         page.wait_for_selector(f"a[data-target='#{TAB}']")
