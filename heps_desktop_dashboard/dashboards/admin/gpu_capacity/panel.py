@@ -1,0 +1,19 @@
+import horizon
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class GpuCapacity(horizon.Panel):
+    """Admin › Experiment Desktops › GPU Capacity: placement's GPUs, free and held."""
+
+    name = _("GPU Capacity")
+    slug = "gpu_capacity"
+    permissions = ("openstack.services.compute",)
+    # As Horizon's Admin › Instances panel: compute's admin rule, on every URL.
+    policy_rules = (("compute", "context_is_admin"),)
+
+    def allowed(self, context):
+        if (("compute" in getattr(settings, "SYSTEM_SCOPE_SERVICES", ()))
+                != bool(getattr(context["request"].user, "system_scoped", False))):
+            return False
+        return super().allowed(context)
