@@ -23,6 +23,11 @@ def type_traits(traits):
     return tuple(sorted(t for t in traits or () if t.startswith("CUSTOM_")))
 
 
+def class_label(resource_class, traits=()):
+    """``VGPU (CUSTOM_HEPS_GPU_A16)`` for a vGPU type, the class name otherwise."""
+    return f"{resource_class} ({', '.join(traits)})" if traits else resource_class
+
+
 @dataclasses.dataclass(frozen=True)
 class ProviderLine:
     """One GPU class on one resource provider."""
@@ -49,6 +54,10 @@ class ProviderLine:
     @property
     def key(self):
         return (self.resource_class, self.traits if self.resource_class == VGPU else ())
+
+    @property
+    def label(self):
+        return class_label(*self.key)
 
 
 @dataclasses.dataclass
@@ -84,8 +93,7 @@ class GpuClass:
 
     @property
     def label(self):
-        return f"{self.resource_class} ({', '.join(self.traits)})" if self.traits \
-            else self.resource_class
+        return class_label(self.resource_class, self.traits)
 
 
 def provider_lines(provider, root_name, inventories, usages, traits=()):
@@ -153,7 +161,7 @@ def holders(lines, allocations_by_provider, servers_by_id):
                 if line is None or amount <= 0:
                     continue
                 found.append(Holder(consumer_id, rc, amount, line.name, line.host,
-                                    GpuClass(*line.key).label,
+                                    line.label,
                                     servers_by_id.get(consumer_id)))
     found.sort(key=lambda h: (not h.idle, h.label, h.host, h.consumer_id))
     return found

@@ -16,7 +16,7 @@ from heps_desktop_dashboard.services import fleet
 
 
 class ProvidersTable(tables.DataTable):
-    gpu_class = tables.Column(lambda line: line.label, verbose_name=_("GPU class"))
+    gpu_class = tables.Column("label", verbose_name=_("GPU class"))
     host = tables.Column("host", verbose_name=_("Host"))
     provider = tables.Column("name", verbose_name=_("Resource provider"))
     total = tables.Column("total", verbose_name=_("Total"))
