@@ -93,16 +93,18 @@ def export_locations(ctx, share_id):
 
 
 def experiment_shares(ctx, project_id=None, with_exports=False):
-    """Experiment shares of a project (the context's, or ``project_id`` for an operator)
-    as ``shares.Share``, in one list call; an operator context without ``project_id``
-    gets every project's.
+    """Experiment shares of a project (the context's, or ``project_id`` for an operator
+    or an admin) as ``shares.Share``, in one list call; an operator context without
+    ``project_id`` gets every project's.
 
     ``with_exports`` adds one export-location call per experiment share (needed to
     plan access-rule mounts, not to list).
     """
     project_id = project_id or ctx.project_id
-    opts = {"all_tenants": 1} if ctx.operator else {}
-    if ctx.operator and project_id:
+    # The operator, or an admin acting on another project's desktop (Admin › Desktops).
+    every = ctx.operator or (ctx.is_admin and project_id != ctx.project_id)
+    opts = {"all_tenants": 1} if every else {}
+    if every and project_id:
         opts["project_id"] = project_id
     found = []
     for info in share_list(ctx, opts):

@@ -216,3 +216,15 @@ class AdminReadsRefuseNonAdmins(test.TestCase):
                         call()
         client.assert_not_called()
         shelve.assert_not_called()
+
+
+class AdminDeleteRevokesInTheDesktopsProject(test.TestCase):
+    def test_an_admin_reads_the_desktops_projects_shares(self):
+        admin = contexts.user_context(project_id="admin-project", is_admin=True)
+        with mock.patch.object(api.manila, "share_list", return_value=[]) as shares:
+            api.manila.experiment_shares(admin, OTHER)
+            api.manila.experiment_shares(admin)
+            member = contexts.user_context(project_id=OTHER)
+            api.manila.experiment_shares(member, OTHER)
+        self.assertEqual([c.args[1] for c in shares.call_args_list],
+                         [{"all_tenants": 1, "project_id": OTHER}, {}, {}])
