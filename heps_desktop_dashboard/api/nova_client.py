@@ -22,6 +22,8 @@ FEATURES = {
     "server_tags": ("2.26", "2.47", "2.96"),
     "create_with_tags": ("2.52", "2.96"),
     "flavor_extra_specs": ("2.61", "2.96"),
+    # os-simple-tenant-usage pages (limit/marker, next links) from 2.40.
+    "tenant_usage": ("2.1", "2.40"),
     # Newer than novaclient speaks: used through request() only.
     "share_attachments": ("2.97",),
     "spice_direct": ("2.99",),
