@@ -1,7 +1,10 @@
 # Admin > Experiment Desktops > Desktops: /admin/desktops/
+
+from heps_desktop_dashboard import compat
+
 PANEL = "desktops"
 PANEL_DASHBOARD = "admin"
 PANEL_GROUP = "heps_desktops_admin"
-ADD_PANEL = "heps_desktop_dashboard.dashboards.admin.desktops.panel.Desktops"
-
+# None on a Horizon the plugin does not support (heps_desktop_dashboard/compat.py).
+ADD_PANEL = compat.panel("heps_desktop_dashboard.dashboards.admin.desktops.panel.Desktops")
 AUTO_DISCOVER_STATIC_FILES = True

@@ -11,6 +11,10 @@ from heps_desktop_dashboard.dashboards.project.desktops import actions
 from heps_desktop_dashboard.dashboards.project.desktops import choices
 from heps_desktop_dashboard.dashboards.project.desktops import rows
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.services import access
+
+# CSS class of a row the viewer may not open (someone else's desktop): greyed.
+FOREIGN_ROW_CLASS = "heps-foreign-desktop"
 
 
 def expiry_text(row):
@@ -34,9 +38,15 @@ class UpdateRow(tables.Row):
 
     def get_data(self, request, desktop_id):
         # Reads only: an attach/detach under way is moved on by the reconciler.
-        server = api.nova.desktop_get(api.context.for_request(request), desktop_id)
-        return rows.DesktopRow(server, rows.images_for_update(request, server),
-                              viewer=request.user)
+        ctx = api.context.for_request(request)
+        server = api.nova.desktop_get(ctx, desktop_id)
+        return rows.DesktopRow(server, rows.images_for_update(request, server), viewer=ctx,
+                               names=rows.member_names(ctx, [server]))
+
+    def load_cells(self, datum=None):
+        super().load_cells(datum)
+        if self.datum is not None and not self.datum.allows(access.DETAIL):
+            self.classes.append(FOREIGN_ROW_CLASS)
 
 
 class LaunchDesktop(tables.LinkAction, PolicyOncePerRequest):
@@ -60,6 +70,23 @@ class DesktopsFilter(tables.FilterAction):
         ]
 
 
+def detail_link(row):
+    """The desktop's page, for rows the viewer may open (not someone else's)."""
+    if not row.allows(access.DETAIL):
+        return None
+    return reverse("horizon:project:desktops:detail", args=[row.id])
+
+
+def owner_text(row):
+    if row.access == access.NONE:
+        return format_html('{} <span class="help-block heps-owner-note">{}</span>',
+                           row.owner_name, _("someone else's desktop"))
+    if row.access in (access.VIEW, access.CONTROL, access.SUPPORT):
+        return format_html('{} <span class="label label-info" title="{}">{}</span>',
+                           row.owner_name, row.access_display, row.access)
+    return row.owner_name
+
+
 def empty_message():
     return format_html(
         '{} <a href="{}" class="ajax-modal">{}</a>',
@@ -70,8 +97,7 @@ def empty_message():
 
 
 class DesktopsTable(tables.DataTable):
-    name = tables.WrappingColumn("name", verbose_name=_("Name"),
-                                 link="horizon:project:desktops:detail")
+    name = tables.WrappingColumn("name", verbose_name=_("Name"), link=detail_link)
     status = tables.Column(
         "status",
         verbose_name=_("Status"),
@@ -87,7 +113,7 @@ class DesktopsTable(tables.DataTable):
         status_choices=choices.TASK_STATUS_CHOICES,
         display_choices=choices.TASK_DISPLAY_CHOICES,
     )
-    owner = tables.Column("owner_name", verbose_name=_("Owner"))
+    owner = tables.Column(owner_text, verbose_name=_("Owner"))
     profile = tables.Column("profile", verbose_name=_("Profile"))
     image = tables.Column("image_name", verbose_name=_("Image"))
     experiment = tables.Column("experiment", verbose_name=_("Experiment"), empty_value="—")
@@ -102,16 +128,17 @@ class DesktopsTable(tables.DataTable):
     def get_object_by_id(self, lookup):
         """The row of a posted id: from this page, else read from nova and re-checked
         (project, tag), so a detail-page action works whatever page the desktop is on."""
+        ctx = api.context.for_request(self.request)
         for datum in self.data or ():
             if self.get_object_id(datum) == lookup:
                 # A posted action (from the detail page too): every action applies, not
                 # only those a list row renders.
-                return rows.DesktopRow(datum.server, detail=True, viewer=self.request.user)
+                return rows.DesktopRow(datum.server, detail=True, viewer=ctx)
         try:
-            server = api.nova.desktop_get(api.context.for_request(self.request), lookup)
+            server = api.nova.desktop_get(ctx, lookup)
         except Exception:
             return rows.MissingDesktop(lookup)
-        return rows.DesktopRow(server, detail=True, viewer=self.request.user)
+        return rows.DesktopRow(server, detail=True, viewer=ctx)
 
     def get_empty_message(self):
         return empty_message()

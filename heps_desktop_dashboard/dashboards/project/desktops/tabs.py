@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import tabs
@@ -8,6 +9,12 @@ from openstack_dashboard.utils import settings as settings_utils
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.dashboards.project.desktops import console
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import tabs as experiment_tabs
+from heps_desktop_dashboard.services import access
+from heps_desktop_dashboard.services import sharing
+
+
+def _desktop_allows(tab, what):
+    return tab.tab_group.kwargs["desktop"].allows(what)
 
 
 class OverviewTab(tabs.Tab):
@@ -16,7 +23,24 @@ class OverviewTab(tabs.Tab):
     template_name = "heps_desktops/desktops/_detail_overview.html"
 
     def get_context_data(self, request):
-        return {"desktop": self.tab_group.kwargs["desktop"]}
+        desktop = self.tab_group.kwargs["desktop"]
+        context = {"desktop": desktop, "grants": [], "support_records": []}
+        if desktop.allows(access.SHARE):
+            # Names where keystone tells them (services.access.project_members).
+            names = access.project_members(api.context.for_request(request)).names
+            context["grants"] = [
+                {"user_id": g.user_id, "name": names.get(g.user_id, g.user_id),
+                 "level": g.level, "valid": g.valid}
+                for g in sharing.grants_of(desktop.server)]
+            context["support_records"] = [
+                {"user_id": r.user_id, "name": names.get(r.user_id, r.user_id),
+                 "when": r.when, "reason": r.reason, "valid": r.valid}
+                for r in access.support_records(desktop.server)]
+            context["share_url"] = reverse("horizon:project:desktops:share",
+                                           args=[desktop.id])
+            context["unshare_url"] = reverse("horizon:project:desktops:unshare",
+                                             args=[desktop.id])
+        return context
 
 
 class LogTab(tabs.Tab):
@@ -25,6 +49,9 @@ class LogTab(tabs.Tab):
     template_name = "heps_desktops/desktops/_detail_log.html"
     preload = False
     policy_rules = (("compute", "os_compute_api:os-console-output"),)
+
+    def allowed(self, request):
+        return _desktop_allows(self, access.LOG_OUTPUT) and super().allowed(request)
 
     def get_context_data(self, request):
         desktop = self.tab_group.kwargs["desktop"]
@@ -68,7 +95,8 @@ class ConsoleTab(tabs.Tab):
 
     def allowed(self, request):
         # Horizon's Tab.allowed() is where policy_rules are checked: keep it.
-        return bool(getattr(settings, "CONSOLE_TYPE", "AUTO")) and super().allowed(request)
+        return (bool(getattr(settings, "CONSOLE_TYPE", "AUTO"))
+                and _desktop_allows(self, access.CONSOLE) and super().allowed(request))
 
 
 class DesktopDetailTabs(tabs.DetailTabsGroup):

@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from heps_desktop_dashboard.dashboards.project.desktops import console_views
+from heps_desktop_dashboard.dashboards.project.desktops import sharing_views
 from heps_desktop_dashboard.dashboards.project.desktops import views
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import views as experiment_views
 
@@ -14,6 +15,11 @@ urlpatterns = [
     re_path(DESKTOP + r"rename/$", views.RenameView.as_view(), name="rename"),
     re_path(DESKTOP + r"console\.vv$", console_views.SpiceDirectView.as_view(),
             name="console_vv"),
+    re_path(DESKTOP + r"share/$", sharing_views.ShareView.as_view(), name="share"),
+    re_path(DESKTOP + r"share/revoke/$", sharing_views.UnshareView.as_view(),
+            name="unshare"),
+    re_path(DESKTOP + r"support/$", sharing_views.SupportConsoleView.as_view(),
+            name="support_console"),
     re_path(DESKTOP + r"experiment/attach/$", experiment_views.AttachExperimentView.as_view(),
             name="attach_experiment"),
     re_path(DESKTOP + r"experiment/snapshot/$", experiment_views.SnapshotResultsView.as_view(),

@@ -1,0 +1,10 @@
+# Admin > Experiment Desktops > Desktop Quotas: /admin/desktop_quotas/
+
+from heps_desktop_dashboard import compat
+
+PANEL = "desktop_quotas"
+PANEL_DASHBOARD = "admin"
+PANEL_GROUP = "heps_desktops_admin"
+# None on a Horizon the plugin does not support (heps_desktop_dashboard/compat.py).
+ADD_PANEL = compat.panel("heps_desktop_dashboard.dashboards.admin.desktop_quotas.panel.DesktopQuotas")
+AUTO_DISCOVER_STATIC_FILES = True
