@@ -33,6 +33,14 @@ def _ctx(request):
 class _AdminBatch(tables.BatchAction, PolicyOncePerRequest):
     policy_rules = ADMIN_RULES
     verbs = ()  # (present singular, present plural, past singular, past plural)
+    # "danger": rendered red and confirmed in a dialog (Horizon keys both on it; the
+    # ``classes`` attribute alone does neither).
+    danger = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.danger:
+            self.action_type = "danger"
 
     def action_present(self, count):
         return ngettext_lazy(self.verbs[0], self.verbs[1], count)
@@ -54,8 +62,8 @@ class StartDesktop(_AdminBatch):
 
 
 class StopDesktop(_AdminBatch):
+    danger = True
     name = "stop"
-    classes = ("btn-danger",)
     verbs = ("Stop Desktop", "Stop Desktops", "Stopping Desktop", "Stopping Desktops")
     help_text = _("Unsaved work in the desktop's session is lost; the desktop keeps its "
                   "GPU. Shelve it to give the GPU back.")
@@ -68,8 +76,8 @@ class StopDesktop(_AdminBatch):
 
 
 class ShelveDesktop(_AdminBatch):
+    danger = True
     name = "shelve"
-    classes = ("btn-danger",)
     verbs = ("Shelve Desktop (release GPU)", "Shelve Desktops (release GPUs)",
              "Shelving Desktop — GPU released", "Shelving Desktops — GPUs released")
     help_text = _("The desktop stops and its GPU goes back to the facility. Its owner "
@@ -96,8 +104,8 @@ class UnshelveDesktop(_AdminBatch):
 
 
 class SoftRebootDesktop(_AdminBatch):
+    danger = True
     name = "soft_reboot"
-    classes = ("btn-danger",)
     detail_only = True
     verbs = ("Reboot Desktop", "Reboot Desktops", "Rebooting Desktop", "Rebooting Desktops")
 
@@ -109,8 +117,8 @@ class SoftRebootDesktop(_AdminBatch):
 
 
 class HardRebootDesktop(_AdminBatch):
+    danger = True
     name = "hard_reboot"
-    classes = ("btn-danger",)
     detail_only = True
     verbs = ("Hard Reboot Desktop", "Hard Reboot Desktops", "Hard Rebooting Desktop",
              "Hard Rebooting Desktops")

@@ -78,9 +78,12 @@ def status_text(row):
 
 class ShelveHolder(tables.BatchAction, PolicyOncePerRequest):
     name = "shelve"
-    classes = ("btn-danger",)
     policy_rules = ADMIN_RULES
     help_text = _("The desktop stops and its GPU goes back to the facility.")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.action_type = "danger"  # red, and confirmed in a dialog
 
     @staticmethod
     def action_present(count):
