@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import pytest
 from cloud_fixtures import REPO
 from cloud_fixtures import http_ok
-from cloud_fixtures import service_logs
 from cloud_fixtures import tail
+from failure_logs import service_logs
 
 RECONCILER_LOOP_SECONDS = 2
 # What heps_desktops_reconcile prints after each pass ("N desktop(s) seen; ...").

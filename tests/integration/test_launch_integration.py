@@ -129,7 +129,8 @@ def test_registered_limits_apply_without_a_project_limit(cloud, admin):
 def _launch_form(cloud, **values):
     """A bound LaunchForm posted as alice, defaults filled in like a browser would."""
     blank = launch_forms.LaunchForm(make_request(cloud, "alice"))
-    data = {name: field.initial for name, field in blank.fields.items()}
+    data = {name: field.initial for name, field in blank.fields.items()
+            if field.initial is not None}
     data["experiment"] = ""
     data.update(values)
     request = make_request(cloud, "alice", method="POST",
