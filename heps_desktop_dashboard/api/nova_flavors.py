@@ -48,10 +48,11 @@ def flavors_with_specs(ctx):
 
 def profile_list_with_specs(ctx):
     """Desktop profiles with their flavor's extra specs, ``[(Profile, specs)]``, GPU
-    profiles first, then by name."""
+    profiles first, then by name. Retired profiles (``heps:retired``) are left out:
+    they are kept only for the desktops that still use them."""
     found = []
     for flavor, specs in flavors_with_specs(ctx):
-        if not profiles.is_profile(specs):
+        if not profiles.is_profile(specs) or profiles.is_retired(specs):
             continue
         try:
             profile = profiles.profile_from_flavor(

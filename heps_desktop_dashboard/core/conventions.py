@@ -43,6 +43,13 @@ SPEC_GPU_MODEL = "heps:gpu_model"
 SPEC_DESCRIPTION = "heps:description"
 SPEC_PERSISTENT = "heps:persistent"
 SPEC_PUBLIC_IP = "heps:public_ip"
+# A retired profile (edited, or deleted while desktops use it): the UTC time it was
+# retired. Hidden from launch, kept for the desktops that still use it.
+SPEC_RETIRED = "heps:retired"
+# The profile (flavor name) that replaced a retired one.
+SPEC_REPLACED_BY = "heps:replaced_by"
+# The video model the profile's golden images should declare (hw_video_model); display.
+SPEC_VIDEO_MODEL = "heps:video_model"
 
 # --- glance images (golden images, saved desktops) -----------------------------------------
 IMAGE_GOLDEN = "heps_golden"

@@ -25,6 +25,12 @@ def is_profile(extra_specs):
     return str((extra_specs or {}).get(SPEC_PROFILE, "")).strip().lower() in _TRUE
 
 
+def is_retired(extra_specs):
+    """A retired profile (``heps:retired`` set): kept for its desktops, never offered."""
+    value = str((extra_specs or {}).get(names.SPEC_RETIRED, "")).strip().lower()
+    return value not in ("", "false", "0", "no", "off")
+
+
 def gpu_resources(extra_specs):
     """The GPU resource classes (and amounts) a flavor asks placement for.
 
