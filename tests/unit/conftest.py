@@ -1,6 +1,10 @@
 """Fixtures of the service-layer tests that run on the in-memory nova + Manila
 (test_data/experiments_data.FakeCloud)."""
 
+import pathlib
+import subprocess
+import sys
+import zipfile
 from unittest import mock
 
 import pytest
@@ -36,3 +40,24 @@ def runner(request):
     if request.param == "operator":
         return contexts.operator_context()
     return contexts.user_context(project_id=edata.PROJECT)
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory):
+    """The plugin's wheel, built once per test session from the checkout (what pip installs;
+    tests/unit/test_packaging.py and test_deploy_recipes.py read it)."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    outdir = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(outdir),
+         str(root)],
+        check=True, capture_output=True, cwd=outdir,
+    )
+    return next(outdir.glob("heps_desktop_dashboard-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def wheel_names(built_wheel):
+    """Every file name in the built wheel."""
+    with zipfile.ZipFile(built_wheel) as wheel:
+        return frozenset(wheel.namelist())

@@ -2,10 +2,7 @@
 tests/ inside the package."""
 
 import pathlib
-import subprocess
-import sys
 import sysconfig
-import zipfile
 
 import heps_desktop_dashboard
 
@@ -19,14 +16,8 @@ def test_tests_use_the_installed_non_editable_plugin():
     assert not (installed.parent.parent / "setup.cfg").exists()
 
 
-def test_wheel_contains_enabled_static_and_templates(tmp_path):
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path),
-         str(ROOT)],
-        check=True, capture_output=True, cwd=tmp_path,
-    )
-    wheel = next(tmp_path.glob("heps_desktop_dashboard-*.whl"))
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_wheel_contains_enabled_static_and_templates(wheel_names):
+    names = wheel_names
     for top in ("enabled", "static", "templates", "tests"):
         for path in (ROOT / top).rglob("*"):
             if (path.is_file() and "__pycache__" not in path.parts
