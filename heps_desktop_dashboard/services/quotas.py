@@ -231,8 +231,13 @@ def _set_keystone_project(ctx, edit, change):
     if current is not None:
         if change.value is None:
             api.limits.limit_delete(ctx, current["id"])
+        elif change.value == 0:
+            _replace_with_zero(ctx, edit.project_id, current)
         else:
-            api.limits.limit_update(ctx, current["id"], change.value)
+            updated = api.limits.limit_update(ctx, current["id"], change.value)
+            if int(updated.get("resource_limit", change.value)) != change.value:
+                raise QuotaRefused(f"keystone kept {change.resource} at "
+                                   f"{updated.get('resource_limit')}")
         return
     if change.value is None:
         return
@@ -242,6 +247,19 @@ def _set_keystone_project(ctx, edit, change):
                            "keystone: set a default limit for it first")
     api.limits.limit_create(ctx, edit.project_id, change.resource, change.value,
                             registered[change.resource].get("region_id"))
+
+
+def _replace_with_zero(ctx, project_id, current):
+    """Keystone ignores ``resource_limit: 0`` in an update (its SQL backend tests the
+    value for truth): the project limit is deleted and made again with 0, and put back
+    as it was when that fails."""
+    resource, region = current["resource_name"], current.get("region_id")
+    api.limits.limit_delete(ctx, current["id"])
+    try:
+        api.limits.limit_create(ctx, project_id, resource, 0, region)
+    except Exception:
+        api.limits.limit_create(ctx, project_id, resource, current["resource_limit"], region)
+        raise
 
 
 def _set_nova_project(ctx, edit, changes):

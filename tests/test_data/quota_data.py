@@ -106,7 +106,29 @@ class FakeQuotas:
         test.mock_project_quota.side_effect = self.project_quota
         test.mock_resource_classes.side_effect = self.resource_classes
         test.mock_usages_of_project.side_effect = self.usages_of_project
+        if hasattr(test, "mock_limit_update"):
+            test.mock_limit_update.side_effect = self.limit_update
+            test.mock_limit_create.side_effect = self.limit_create
+            test.mock_limit_delete.side_effect = self.limit_delete
         return self
+
+    # --- keystone writes, as keystone does them (an update to 0 is ignored)
+    def _key(self, limit_id):
+        return next(key for key, (_v, lid) in self.limits.items() if lid == limit_id)
+
+    def limit_update(self, ctx, limit_id, value):
+        key = self._key(limit_id)
+        if value:
+            self.limits[key] = (value, limit_id)
+        return {"id": limit_id, "resource_limit": self.limits[key][0]}
+
+    def limit_create(self, ctx, project_id, name, value, region_id=None):
+        limit_id = _id()
+        self.limits[(project_id, name)] = (value, limit_id)
+        return {"id": limit_id, "resource_limit": value}
+
+    def limit_delete(self, ctx, limit_id):
+        del self.limits[self._key(limit_id)]
 
     def limit_id(self, project_id, name):
         return self.limits[(project_id, name)][1]

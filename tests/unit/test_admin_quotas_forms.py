@@ -58,14 +58,39 @@ class ProjectQuotaFormTests(test.BaseAdminViewTests):
     @test.create_mocks(WRITES)
     def test_only_changed_limits_are_written_and_below_usage_warns(self):
         cloud = qdata.FakeQuotas().install(self)
+        old_id = cloud.limit_id(qdata.PROJECT_A, VGPU)
         res = self.client.post(edit_url(qdata.PROJECT_A),
                                form_data(cloud, qdata.PROJECT_A, gpu_VGPU="0"))
         self.assertNoFormErrors(res)
         self.assertRedirectsNoFollow(res, INDEX)
-        self.mock_limit_update.assert_called_once_with(
-            IsUserContext(), cloud.limit_id(qdata.PROJECT_A, VGPU), 0)
-        self.mock_limit_create.assert_not_called()
+        # keystone ignores an update to 0: the project limit is made again with 0
+        self.mock_limit_delete.assert_called_once_with(IsUserContext(), old_id)
+        self.mock_limit_create.assert_called_once_with(
+            IsUserContext(), qdata.PROJECT_A, VGPU, 0, qdata.REGION)
+        self.mock_limit_update.assert_not_called()
+        self.assertEqual(cloud.limits[(qdata.PROJECT_A, VGPU)][0], 0)
         self.assertMessageCount(warning=1, success=1)
+
+    @test.create_mocks(WRITES)
+    def test_a_changed_limit_is_updated_in_place(self):
+        cloud = qdata.FakeQuotas().install(self)
+        res = self.client.post(edit_url(qdata.PROJECT_A),
+                               form_data(cloud, qdata.PROJECT_A, gpu_VGPU="3"))
+        self.assertNoFormErrors(res)
+        self.mock_limit_update.assert_called_once_with(
+            IsUserContext(), cloud.limit_id(qdata.PROJECT_A, VGPU), 3)
+        self.mock_limit_create.assert_not_called()
+        self.mock_limit_delete.assert_not_called()
+        self.assertMessageCount(warning=0, success=1)
+
+    @test.create_mocks(WRITES)
+    def test_keystone_keeping_the_old_value_is_a_form_error(self):
+        cloud = qdata.FakeQuotas().install(self)
+        self.mock_limit_update.side_effect = lambda ctx, lid, value: {"resource_limit": 4}
+        res = self.client.post(edit_url(qdata.PROJECT_A),
+                               form_data(cloud, qdata.PROJECT_A, gpu_VGPU="3"))
+        self.assertEqual(res.status_code, 200)
+        self.assertContains(res, "keystone kept class:VGPU at 4")
 
     @test.create_mocks(WRITES)
     def test_audit_event_per_change(self):
@@ -80,10 +105,10 @@ class ProjectQuotaFormTests(test.BaseAdminViewTests):
     @test.create_mocks(WRITES)
     def test_empty_removes_the_project_limit(self):
         cloud = qdata.FakeQuotas().install(self)
+        old_id = cloud.limit_id(qdata.PROJECT_B, A100)
         self.client.post(edit_url(qdata.PROJECT_B),
                          form_data(cloud, qdata.PROJECT_B, **{f"gpu_{qdata.A100}": ""}))
-        self.mock_limit_delete.assert_called_once_with(
-            IsUserContext(), cloud.limit_id(qdata.PROJECT_B, A100))
+        self.mock_limit_delete.assert_called_once_with(IsUserContext(), old_id)
         self.mock_limit_update.assert_not_called()
 
     @test.create_mocks(WRITES)
@@ -194,7 +219,10 @@ class LegacyQuotaFormTests(test.BaseAdminViewTests):
 class DefaultLimitsFormTests(test.BaseAdminViewTests):
     @test.create_mocks(WRITES)
     def test_registered_limits_are_edited(self):
-        cloud = qdata.FakeQuotas().install(self)
+        cloud = qdata.FakeQuotas()
+        for project_id in (qdata.PROJECT_A, qdata.PROJECT_B):
+            del cloud.limits[(project_id, VGPU)]
+        cloud.install(self)
         data = {"servers": "20", "vcpus": "64", "ram_mb": "131072", "gpu_VGPU": "6",
                 f"gpu_{qdata.A100}": "4"}
         res = self.client.get(DEFAULTS)
@@ -207,8 +235,10 @@ class DefaultLimitsFormTests(test.BaseAdminViewTests):
 
     @test.create_mocks(WRITES)
     def test_a_default_for_a_new_gpu_class_and_required_base_limits(self):
-        cloud = qdata.FakeQuotas().install(self)
+        cloud = qdata.FakeQuotas()
+        cloud.limits.clear()
         del cloud.registered[A100]
+        cloud.install(self)
         res = self.client.post(DEFAULTS, {"servers": "", "vcpus": "64", "ram_mb": "131072",
                                           "gpu_VGPU": "8"})
         self.assertFormErrors(res, 1)
@@ -217,3 +247,14 @@ class DefaultLimitsFormTests(test.BaseAdminViewTests):
                                           "extra_limit": "2"})
         self.assertNoFormErrors(res)
         self.mock_registered_limit_create.assert_called_once_with(IsUserContext(), A100, 2)
+
+    @test.create_mocks(WRITES)
+    def test_a_default_projects_have_their_own_limits_for_is_not_editable(self):
+        qdata.FakeQuotas().install(self)
+        res = self.client.get(DEFAULTS)
+        self.assertTrue(res.context["form"].fields["gpu_VGPU"].disabled)
+        self.assertContains(res, "Keystone keeps this default while 2 projects have")
+        res = self.client.post(DEFAULTS, {"servers": "20", "vcpus": "64", "ram_mb": "131072",
+                                          "gpu_VGPU": "6", f"gpu_{qdata.A100}": "4"})
+        self.assertNoFormErrors(res)
+        self.mock_registered_limit_update.assert_not_called()

@@ -6,6 +6,7 @@ import re
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from horizon import forms
 from horizon import messages
 
@@ -167,6 +168,25 @@ class DefaultsForm(_LimitsForm):
                  for r in resources if r not in quota_admin.BASE}
         self._setup(resources, {r: defaults.get(r) for r in resources}, helps,
                     required=quota_admin.BASE, extra=self.driver == quota_admin.UNIFIED)
+        if self.driver == quota_admin.UNIFIED:
+            self._lock_referenced(resources)
+
+    def _lock_referenced(self, resources):
+        """Keystone refuses to change a registered limit while project limits of the
+        same resource exist: such a default is shown, not editable."""
+        projects = {}
+        for item in self.readings.limits or ():
+            projects.setdefault(item["resource_name"], set()).add(item.get("project_id"))
+        for resource in resources:
+            if projects.get(resource):
+                field = self.fields[field_name(resource)]
+                field.disabled = True
+                field.help_text = ngettext(
+                    "Keystone keeps this default while %(count)s project has a limit of "
+                    "its own for it: change that project's limit instead.",
+                    "Keystone keeps this default while %(count)s projects have a limit of "
+                    "their own for it: change those projects' limits instead.",
+                    len(projects[resource])) % {"count": len(projects[resource])}
 
     def handle(self, request, data):
         changes = quota_admin.changes(self.initial_values, data["limits"])
