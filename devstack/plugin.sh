@@ -5,10 +5,10 @@
 #   enable_plugin heps-desktop-dashboard <git URL of this repository> [branch]
 #
 # The plugin is pip-installed NON-editable (its enabled/, static/ and templates/ are
-# mapped into the package at build time), its enabled files and settings snippet are
-# copied into Horizon's local/ folders, and Horizon's static files are rebuilt.
+# mapped into the package at build time), its enabled files (every enabled/_[0-9]*.py of
+# the installed package) and settings snippet are copied into Horizon's local/ folders, and
+# Horizon's static files are rebuilt.
 
-HEPS_DASHBOARD_ENABLED_FILES="_1710_project_heps_desktops_group.py _1720_project_heps_desktops_panel.py _2710_admin_heps_desktops_group.py"
 HEPS_DASHBOARD_SETTINGS_FILE="_1799_heps_desktops_settings.py"
 
 function heps_dashboard_package_dir {
@@ -22,10 +22,7 @@ function install_heps_desktop_dashboard {
 function configure_heps_desktop_dashboard {
     local pkg
     pkg=$(cd / && heps_dashboard_package_dir)
-    local f
-    for f in $HEPS_DASHBOARD_ENABLED_FILES; do
-        cp "$pkg/enabled/$f" "$HORIZON_DIR/openstack_dashboard/local/enabled/$f"
-    done
+    cp "$pkg"/enabled/_[0-9]*.py "$HORIZON_DIR/openstack_dashboard/local/enabled/"
     mkdir -p "$HORIZON_DIR/openstack_dashboard/local/local_settings.d"
     cp "$pkg/local_settings.d/$HEPS_DASHBOARD_SETTINGS_FILE" \
         "$HORIZON_DIR/openstack_dashboard/local/local_settings.d/"
@@ -37,9 +34,10 @@ function configure_heps_desktop_dashboard {
 }
 
 function cleanup_heps_desktop_dashboard {
-    local f
-    for f in $HEPS_DASHBOARD_ENABLED_FILES; do
-        rm -f "$HORIZON_DIR/openstack_dashboard/local/enabled/$f"
+    local pkg f
+    pkg=$(cd / && heps_dashboard_package_dir) || pkg=""
+    for f in "$pkg"/enabled/_[0-9]*.py; do
+        rm -f "$HORIZON_DIR/openstack_dashboard/local/enabled/${f##*/}"
     done
     rm -f "$HORIZON_DIR/openstack_dashboard/local/local_settings.d/$HEPS_DASHBOARD_SETTINGS_FILE"
 }
