@@ -188,14 +188,14 @@ class ExtendTests(AdminActionBase):
 class DetailTests(AdminActionBase):
     @test.create_mocks(LIST)
     def test_detail_page_shows_names_and_actions(self):
-        server = data.server(name="<b>far</b>", project_id=OTHER)
+        server = data.server(name="<b>far</b>", project_id=OTHER, status="SHUTOFF")
         self.mock_desktop_get_any_project.return_value = server
         self.mock_project_names.return_value = {OTHER: "experiment-b"}
         self.mock_user_names.return_value = {data.USER_ID: "alice"}
         res = self.client.get(reverse("horizon:admin:desktops:detail", args=[server.id]))
         self.assertEqual(res.status_code, 200)
         for text in ("experiment-b", "alice", "&lt;b&gt;far&lt;/b&gt;", "Extend (admin)",
-                     "Hard Reboot Desktop",
+                     "Hard Reboot Desktop", "<dd>Stopped</dd>",
                      reverse("horizon:admin:instances:detail", args=[server.id])):
             self.assertContains(res, text)
         self.assertNotContains(res, "<b>far</b>")

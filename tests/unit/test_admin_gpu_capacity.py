@@ -96,6 +96,7 @@ class CapacityViewTests(CapacityTestBase):
         self.assertEqual((first.project_name, first.owner_name, first.host),
                          ("experiment-a", "alice", "heps-gpu-02"))
         self.assertContains(res, "Idle GPU", count=1)
+        self.assertContains(res, "Stopped <span")  # the plugin's word, not "Shutoff"
         self.assertContains(res, "heps-idle-holder")
         self.assertContains(res, "1 GPU is held by a stopped desktop")
         self.assertContains(res, "not a desktop")

@@ -26,6 +26,15 @@ def remembered_names():
             cache.get(_NAMES_KEY % "users") or {})
 
 
+def status_display(status):
+    """The status in words; the first match wins, as in Horizon's tables (dict() of the
+    choices would let Horizon's own later words override the plugin's)."""
+    for value, words in choices.STATUS_DISPLAY_CHOICES:
+        if value == status:
+            return words
+    return status
+
+
 def gpu_text(flavor):
     specs = (flavor or {}).get("extra_specs") or {}
     resources = profiles.gpu_resources(specs)
@@ -88,7 +97,7 @@ class FleetRow:
 
     @property
     def status_display(self):
-        return dict(choices.STATUS_DISPLAY_CHOICES).get(self.status, self.status)
+        return status_display(self.status)
 
     @property
     def addresses(self):

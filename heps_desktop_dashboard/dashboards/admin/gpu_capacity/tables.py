@@ -8,9 +8,9 @@ from horizon import tables
 from horizon.utils import filters
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.dashboards.admin.desktops import rows
 from heps_desktop_dashboard.dashboards.admin.desktops.actions import ADMIN_RULES
 from heps_desktop_dashboard.dashboards.admin.desktops.actions import SHELVABLE
-from heps_desktop_dashboard.dashboards.project.desktops import choices
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
 from heps_desktop_dashboard.services import fleet
 
@@ -68,7 +68,7 @@ def consumer_text(row):
 def status_text(row):
     if not row.is_desktop:
         return "—"
-    shown = dict(choices.STATUS_DISPLAY_CHOICES).get(row.status, row.status)
+    shown = rows.status_display(row.status)
     if row.idle:
         return format_html('{} <span class="label label-warning" title="{}">{}</span>',
                            shown, _("Stopped but still holding its GPU: shelve it to give "
