@@ -87,17 +87,32 @@ def recipe_files():
 
 
 # The recipes that copy the plugin's files themselves.
-def devstack_plugin():
-    """devstack/plugin.sh, its settings-file variable spelled out."""
-    text = read("devstack/plugin.sh")
+def plain_pip_commands():
+    """The shell block of the README's plain pip recipe."""
+    recipe = section(install_section(), "### Plain pip, with Apache (mod_wsgi) or uWSGI")
+    return re.search(r"^```\n(.*?)^```", recipe, re.S | re.M).group(1)
+
+
+def devstack_commands():
+    """devstack/plugin.sh without its comments, its settings-file variable spelled out."""
+    text = "\n".join(line for line in read("devstack/plugin.sh").splitlines()
+                     if not line.lstrip().startswith("#"))
     (name,) = re.findall(r'^HEPS_DASHBOARD_SETTINGS_FILE="([^"]+)"$', text, re.M)
     return text.replace("$HEPS_DASHBOARD_SETTINGS_FILE", name)
 
 
+def kolla_footer():
+    """The RUN command of the Kolla template override's horizon_footer block."""
+    text = read("deploy/kolla/template-overrides.j2")
+    (block,) = re.findall(r"{% block horizon_footer %}\n(.*?){% endblock %}", text, re.S)
+    return block
+
+
+# The recipes that copy the plugin's files themselves: the commands that do it.
 COPYING_RECIPES = {
-    "plain pip (README)": install_section,
-    "DevStack": devstack_plugin,
-    "Kolla image": lambda: read("deploy/kolla/template-overrides.j2"),
+    "plain pip (README)": plain_pip_commands,
+    "DevStack": devstack_commands,
+    "Kolla image": kolla_footer,
 }
 
 
@@ -180,9 +195,8 @@ def test_kolla_site_settings_apply_after_the_plugin_snippet(built_wheel):
 
 
 def test_kolla_template_override_fills_the_horizon_footer_with_valid_shell():
-    text = read("deploy/kolla/template-overrides.j2")
-    assert text.startswith("{% extends parent_template %}")
-    (block,) = re.findall(r"{% block horizon_footer %}\n(.*?){% endblock %}", text, re.S)
+    assert read("deploy/kolla/template-overrides.j2").startswith("{% extends parent_template %}")
+    block = kolla_footer()
     assert block.startswith("RUN ")
     subprocess.run(["bash", "-n"], input=block[4:], text=True, check=True)
     build = configparser.ConfigParser(interpolation=None)
