@@ -51,7 +51,9 @@ class ProjectQuotaFormTests(test.BaseAdminViewTests):
         form = res.context["form"]
         self.assertEqual(form["gpu_VGPU"].value(), 4)
         self.assertEqual(form[f"gpu_{qdata.A100}"].value(), 2)
-        self.assertContains(res, "In use: 1. Empty: the default (8) applies.")
+        self.assertContains(res, "VGPU — 1 in use")
+        self.assertContains(res, "Empty: the default (8) applies.")
+        self.assertContains(res, "RAM (MiB) — 16 GiB in use")
         self.assertContains(res, "experiment-a")
         self.assertContains(res, "Another GPU class")
 
@@ -254,6 +256,7 @@ class DefaultLimitsFormTests(test.BaseAdminViewTests):
         res = self.client.get(DEFAULTS)
         self.assertTrue(res.context["form"].fields["gpu_VGPU"].disabled)
         self.assertContains(res, "Keystone keeps this default while 2 projects have")
+        self.assertContains(res, "Greyed defaults cannot be changed")
         res = self.client.post(DEFAULTS, {"servers": "20", "vcpus": "64", "ram_mb": "131072",
                                           "gpu_VGPU": "6", f"gpu_{qdata.A100}": "4"})
         self.assertNoFormErrors(res)

@@ -140,3 +140,30 @@ def test_successor_names():
         "heps.vgpu.a16.v4"
     assert specs_mod.pci_aliases([{"pci_passthrough:alias": "a100:1, t4:2"}, {}]) == \
         {"a100", "t4"}
+
+
+MUTATING = {"set_project", "set_defaults", "create", "edit", "delete", "retire",
+            "limit_create", "limit_update", "limit_delete", "registered_limit_create",
+            "registered_limit_update", "registered_limit_delete", "project_quota_update",
+            "default_quota_update", "flavor_create", "flavor_delete", "flavor_set_specs",
+            "flavor_unset_specs", "flavor_access_add", "flavor_access_remove"}
+
+
+@pytest.mark.parametrize("relative", [
+    "dashboards/admin/desktop_quotas/views.py", "dashboards/admin/desktop_quotas/tables.py",
+    "dashboards/admin/desktop_profiles/views.py",
+    "dashboards/admin/desktop_profiles/tables.py"])
+def test_get_serving_modules_reach_no_writing_call(relative):
+    """Pages and modal renders only read: writes are in the forms' handle() only."""
+    import ast
+    import pathlib
+
+    import heps_desktop_dashboard
+
+    path = pathlib.Path(heps_desktop_dashboard.__file__).parent / relative
+    calls = [node.func for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)]
+    assert not [ast.unparse(func) for func in calls if func.attr in MUTATING
+                and ast.unparse(func.value) in ("quotas", "profiles_admin")
+                or ast.unparse(func.value).startswith("api.")
+                and func.attr in MUTATING]

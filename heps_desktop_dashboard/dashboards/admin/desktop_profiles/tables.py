@@ -11,6 +11,7 @@ from horizon import tables
 from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import profile_specs
 from heps_desktop_dashboard.core import profiles
+from heps_desktop_dashboard.core import quota
 from heps_desktop_dashboard.dashboards.admin.desktops.actions import ADMIN_RULES
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
 
@@ -39,7 +40,10 @@ def gpu_html(row):
     kind = GPU_KINDS.get(row.profile.gpu_kind, row.profile.gpu_kind)
     if row.profile.gpu_kind == profiles.GPU_NONE:
         return kind
-    asks = ", ".join(f"{rc}×{n}" for rc, n in sorted(row.profile.gpu_resources.items()))
+    asks = ", ".join(
+        f"{r.resource_class}×{r.amount}" + (f" ({', '.join(r.required)})" if r.required else "")
+        for r in quota.gpu_requests(row.specs)) or ", ".join(
+        f"{rc}×{n}" for rc, n in sorted(row.profile.gpu_resources.items()))
     return format_html('{}: {} × {}<br><small class="text-muted">{}</small>', kind,
                        row.profile.gpu_count, row.profile.gpu_model or "—", asks)
 

@@ -26,10 +26,11 @@ def field_name(resource):
     return FIELD_NAMES.get(resource) or "gpu_" + quota_admin.gpu_class_of(resource)
 
 
-def _limit_field(resource, required=False, help_text=""):
-    text = quota_tables.label(resource)
-    if resource == quota_admin.MEMORY:
-        text = _("RAM (MiB)")
+def _limit_field(resource, required=False, help_text="", used=None):
+    text = _("RAM (MiB)") if resource == quota_admin.MEMORY else quota_tables.label(resource)
+    if used is not None:
+        text = _("%(label)s — %(used)s in use") % {
+            "label": text, "used": quota_tables.amount(resource, used)}
     return forms.IntegerField(label=text, required=required, min_value=0,
                               max_value=quota_admin.LIMIT_MAX, help_text=help_text)
 
@@ -44,14 +45,15 @@ class _LimitsForm(forms.SelfHandlingForm):
     extra_limit = forms.IntegerField(label=_("Its limit"), required=False, min_value=0,
                                      max_value=quota_admin.LIMIT_MAX)
 
-    def _setup(self, resources, initial, help_texts, required=(), extra=True):
+    def _setup(self, resources, initial, help_texts, required=(), extra=True, usage=None):
         self.resources = list(resources)
         self.initial_values = dict(initial)
         extra_fields = {name: self.fields.pop(name) for name in ("extra_class", "extra_limit")}
         for resource in self.resources:
             name = field_name(resource)
             self.fields[name] = _limit_field(resource, resource in required,
-                                             help_texts.get(resource, ""))
+                                             help_texts.get(resource, ""),
+                                             (usage or {}).get(resource))
             self.fields[name].initial = initial.get(resource)
         if extra:
             self.fields.update(extra_fields)
@@ -95,14 +97,12 @@ def refused_text(exc):
     return _("Nothing was changed: %s") % exc
 
 
-def _help(edit, resource, line):
-    used = _("unknown") if line.used is None else quota_tables.amount(resource, line.used)
-    default = edit.defaults.get(resource)
+def _help(edit, resource):
     if edit.driver == quota_admin.LEGACY:
-        return _("In use: %(used)s. Empty: unlimited.") % {"used": used}
-    return _("In use: %(used)s. Empty: the default (%(default)s) applies.") % {
-        "used": used, "default": quota_tables.amount(resource, default)
-        if resource in edit.defaults else _("none")}
+        return _("Empty: unlimited.")
+    default = quota_tables.amount(resource, edit.defaults[resource]) \
+        if resource in edit.defaults else _("none")
+    return _("Empty: the default (%s) applies.") % default
 
 
 class QuotaForm(_LimitsForm):
@@ -122,8 +122,9 @@ class QuotaForm(_LimitsForm):
             resources = list(lines)
             own = edit.readings.project_values(edit.project_id)
             initial = {r: quota_admin.unlimited_to_none(own.get(r)) for r in resources}
-        self._setup(resources, initial, {r: _help(edit, r, lines[r]) for r in resources},
-                    extra=edit.driver == quota_admin.UNIFIED)
+        self._setup(resources, initial, {r: _help(edit, r) for r in resources},
+                    extra=edit.driver == quota_admin.UNIFIED,
+                    usage={r: lines[r].used for r in resources})
 
     def handle(self, request, data):
         usage = {resource: line.used for resource, line in self.edit.project.lines.items()}
@@ -161,6 +162,7 @@ class DefaultsForm(_LimitsForm):
         self.driver, self.evidence, defaults, self.known_classes, self.readings = \
             kwargs.pop("defaults")
         super().__init__(request, *args, **kwargs)
+        self.locked = []
         resources = list(quota_admin.BASE)
         if self.driver == quota_admin.UNIFIED:
             resources += [r for r in defaults if quota_admin.gpu_class_of(r)]
@@ -174,13 +176,14 @@ class DefaultsForm(_LimitsForm):
     def _lock_referenced(self, resources):
         """Keystone refuses to change a registered limit while project limits of the
         same resource exist: such a default is shown, not editable."""
-        projects = {}
+        projects, self.locked = {}, []
         for item in self.readings.limits or ():
             projects.setdefault(item["resource_name"], set()).add(item.get("project_id"))
         for resource in resources:
             if projects.get(resource):
                 field = self.fields[field_name(resource)]
                 field.disabled = True
+                self.locked.append(resource)
                 field.help_text = ngettext(
                     "Keystone keeps this default while %(count)s project has a limit of "
                     "its own for it: change that project's limit instead.",

@@ -26,7 +26,7 @@ def amount(resource, value):
     """A limit or usage in the admin's units (RAM in GiB when whole)."""
     if value is None:
         return "∞"
-    if resource == quota_admin.MEMORY:
+    if resource == quota_admin.MEMORY and value:
         return f"{value // 1024} GiB" if value % 1024 == 0 else f"{value} MiB"
     return str(value)
 
@@ -46,9 +46,9 @@ def cell_html(line):
     parts = [format_html('<span class="heps-quota-used">{}</span> / '
                          '<span class="heps-quota-limit">{}</span>', used, limit_text(line))]
     if line.default and line.enforced and line.known:
-        parts.append(format_html(' <small class="text-muted">{}</small>', _("(default)")))
+        parts.append(format_html('&nbsp;<small class="text-muted">{}</small>', _("(default)")))
     if line.over:
-        parts.append(format_html(' <span class="label label-danger">{}</span>',
+        parts.append(format_html('&nbsp;<span class="label label-danger">{}</span>',
                                  _("over quota")))
     return format_html_join("", "{}", ((part,) for part in parts))
 

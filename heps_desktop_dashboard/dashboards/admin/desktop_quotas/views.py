@@ -73,7 +73,8 @@ class IndexView(tables.DataTableView):
             "evidence": board.evidence if board else "",
             "over": len(board.over) if board else 0,
             "defaults": [(quota_tables.label(resource), quota_tables.amount(resource, value))
-                         for resource, value in (board.defaults.items() if board else ())],
+                         for resource, value in (board.defaults.items() if board else ())
+                         if resource in quota_admin.BASE or quota_admin.gpu_class_of(resource)],
         })
         return context
 
