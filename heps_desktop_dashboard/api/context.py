@@ -63,7 +63,7 @@ class ApiContext:
 
     def __init__(self, session, *, project_id, user_id, username="", region=None,
                  interface="public", operator=False, catalog=None, is_admin=False,
-                 request_id="", source_ip=""):
+                 request_id="", source_ip="", roles=()):
         self.session = session
         self.project_id = project_id
         self.user_id = user_id
@@ -72,12 +72,16 @@ class ApiContext:
         self.interface = interface
         self.operator = operator
         self.is_admin = is_admin or operator
+        # Role names of the token in its project (support access, services/access.py).
+        self.roles = tuple(roles or ())
         self.catalog = catalog or []
         # Where a user's request came from (audit trail); empty for the operator.
         self.request_id = request_id
         self.source_ip = source_ip
         self.clients = {}
-        self._lock = threading.Lock()
+        # Re-entrant: building one cached value may need another (a lookup that needs
+        # a client), in the same thread.
+        self._lock = threading.RLock()
 
     def __repr__(self):
         kind = "operator" if self.operator else "user"
@@ -140,6 +144,11 @@ def _source_ip(request):
         return str((getattr(request, "META", {}) or {}).get("REMOTE_ADDR", ""))
 
 
+def _role_names(user):
+    return [role.get("name", "") for role in getattr(user, "roles", None) or ()
+            if isinstance(role, dict)]
+
+
 def for_request(request):
     """The context of a Horizon request's user (one per request)."""
     found = getattr(request, _REQUEST_ATTR, None)
@@ -159,7 +168,8 @@ def for_request(request):
         region=getattr(user, "services_region", None), interface=_interface(),
         catalog=getattr(user, "service_catalog", None) or [],
         is_admin=bool(getattr(user, "is_superuser", False)),
-        request_id=_request_id(request), source_ip=_source_ip(request))
+        request_id=_request_id(request), source_ip=_source_ip(request),
+        roles=_role_names(user))
     setattr(request, _REQUEST_ATTR, found)
     return found
 

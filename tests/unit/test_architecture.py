@@ -34,12 +34,18 @@ MUTATING_API = {
     "server_create_image", "share_attach", "share_detach", "access_allow", "access_deny",
     "access_deny_unrestricted", "snapshot_create", "snapshot_delete",
     "share_create_from_snapshot", "share_delete",
+    "security_group_create", "security_group_delete", "security_group_rule_create",
+    "security_group_rule_delete", "floating_ip_create", "floating_ip_associate",
+    "floating_ip_delete",
 }
 MUTATING_SERVICES = (
     "data_attach.attach", "data_attach.detach", "data_attach.advance", "revocation.",
     "lifetimes.extend", "lifetimes.apply", "lifetimes.write_expiry", "launch.launch",
     "results_export.snapshot_results", "results_export.share_from_snapshot",
-    "results_export.save_as_image", "reconcile.",
+    "results_export.save_as_image", "reconcile.", "network_policy.ensure_group",
+    "network_policy.desktop_groups", "network_policy.allocate_public_ip",
+    "network_policy.release", "network_sweep.associate", "network_sweep.disassociate",
+    "network_sweep.delete_group",
 )
 # Modules whose code runs for GET requests (pages, tabs, ajax row updates, form renders).
 GET_MODULES = ("dashboards/project/desktops/views.py", "dashboards/project/desktops/rows.py",
@@ -48,7 +54,12 @@ GET_MODULES = ("dashboards/project/desktops/views.py", "dashboards/project/deskt
                "dashboards/project/desktops/console.py",
                "dashboards/project/desktops/experiments/tabs.py",
                "dashboards/project/desktops/experiments/views.py",
-               "dashboards/project/desktops/experiments/texts.py")
+               "dashboards/project/desktops/experiments/texts.py",
+               "dashboards/project/desktops/network_tab.py",
+               "dashboards/project/desktops/audit_events.py",
+               "dashboards/admin/desktop_audit/views.py",
+               "dashboards/admin/desktop_audit/tables.py",
+               "services/audit_log.py")
 
 
 def _tree(path):
@@ -167,3 +178,12 @@ def test_no_import_cycles():
     for name in graph:
         if name not in state:
             visit(name, [])
+
+
+def test_context_cache_builds_may_nest():
+    """Building a cached value may use another cached value (no self-deadlock)."""
+    from test_data import contexts
+
+    ctx = contexts.user_context()
+    outer = ctx.cached("outer", lambda: ctx.cached("inner", lambda: 1) + 1)
+    assert (outer, ctx.cached("inner", lambda: 0)) == (2, 1)
