@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 PANEL_URL = "/project/desktops/"
 
 
+@pytest.mark.smoke
 def test_alice_logs_in_through_the_form_and_sees_the_panel(pages, horizon_server,
                                                            devcloud):
     page = pages()

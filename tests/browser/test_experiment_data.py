@@ -37,6 +37,7 @@ def _pick(page, select, text):
                    return o.value; }""", text)
 
 
+@pytest.mark.smoke
 def test_launch_with_experiment_then_see_the_tab_then_delete(login, horizon_server, alice,
                                                              admin, devcloud, reconciler):
     shares = devcloud.manifest["shares"]["experiment-a"]

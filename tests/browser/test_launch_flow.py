@@ -22,6 +22,7 @@ def _server_by_name(conn, name):
     return found[0] if found else None
 
 
+@pytest.mark.smoke
 def test_launch_watch_console_delete(login, horizon_server, alice, devcloud):
     name = f"br-flow-{int(time.time()) % 10**6}"
     page = login("alice")
