@@ -1,10 +1,12 @@
-"""Identity: keystone unified limits of a project (the GPU quotas).
+"""Identity: keystone unified limits of a project (the GPU quotas), a project's members.
 
 Nova's unified-limits quota driver enforces one keystone limit per resource class a
 flavor asks placement for (``class:VGPU``, ``class:CUSTOM_HEPS_GPU_A100``): the
 project limit when there is one, else the registered (default) limit of the compute
 service. Keystone's default policy lets any project member list both.
 """
+
+from keystoneauth1 import exceptions as ks_exceptions
 
 
 def _identity(ctx):
@@ -53,3 +55,24 @@ def user_email(ctx, user_id):
     if body.status_code != 200:
         return ""
     return (body.json().get("user") or {}).get("email") or ""
+
+
+Forbidden = ks_exceptions.Forbidden
+
+
+def project_members(ctx, project_id=None):
+    """``{user id: user name}`` of everyone with a role on the project (one call,
+    ``GET /v3/role_assignments?scope.project.id=…&include_names``, groups expanded).
+
+    Keystone's default policy allows it to admins and domain/system readers only:
+    ``Forbidden`` otherwise.
+    """
+    project_id = project_id or ctx.project_id
+    body = _identity(ctx).get("/role_assignments", params={
+        "scope.project.id": project_id, "include_names": "true", "effective": "true"}).json()
+    members = {}
+    for assignment in body.get("role_assignments", []):
+        user = assignment.get("user") or {}
+        if user.get("id"):
+            members[user["id"]] = user.get("name") or user["id"]
+    return members

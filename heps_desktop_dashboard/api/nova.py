@@ -161,6 +161,18 @@ def server_shelve(ctx, server_id):
     _servers(ctx).shelve(server_id)
 
 
+def server_unshelve(ctx, server_id):
+    _servers(ctx).unshelve(server_id)
+
+
+def server_reboot(ctx, server_id, hard=False):
+    _servers(ctx).reboot(server_id, "HARD" if hard else "SOFT")
+
+
+def server_rename(ctx, server_id, name):
+    _servers(ctx).update(server_id, name=name)
+
+
 def server_set_metadata(ctx, server_id, metadata):
     """Set (add or replace) metadata keys of a server the caller has checked."""
     _servers(ctx).set_meta(server_id, metadata)

@@ -55,6 +55,32 @@ PROFILE_CREATE = "profile.create"
 PROFILE_RETIRE = "profile.retire"        # hidden from launch, kept for its desktops
 PROFILE_DELETE = "profile.delete"
 ACTIONS += (QUOTA_SET, QUOTA_DEFAULT_SET, PROFILE_CREATE, PROFILE_RETIRE, PROFILE_DELETE)
+# Ownership, sharing and support access (services/access.py, sharing.py,
+# desktop_actions.py).
+DESKTOP_START = "desktop.start"
+DESKTOP_STOP = "desktop.stop"
+DESKTOP_REBOOT = "desktop.reboot"
+DESKTOP_SHELVE = "desktop.shelve"
+DESKTOP_UNSHELVE = "desktop.unshelve"
+DESKTOP_RENAME = "desktop.rename"
+DESKTOP_ACCESS = "desktop.access"        # refused: the user's level does not allow it
+CONSOLE_OPEN = "console.open"            # mode control / view / support
+CONSOLE_SUPPORT = "console.support"      # a support user gave a reason to open it
+SHARE_GRANT = "share.grant"
+SHARE_REVOKE = "share.revoke"
+ACTIONS += (DESKTOP_START, DESKTOP_STOP, DESKTOP_REBOOT, DESKTOP_SHELVE, DESKTOP_UNSHELVE,
+            DESKTOP_RENAME, DESKTOP_ACCESS, CONSOLE_OPEN, CONSOLE_SUPPORT, SHARE_GRANT,
+            SHARE_REVOKE)
+# Admin changes (services/quotas.py, services/profiles_admin.py).
+QUOTA_SET = "quota.set"                  # a project's limit (keystone or nova)
+QUOTA_DEFAULT_SET = "quota.default_set"  # a default (registered) limit
+PROFILE_CREATE = "profile.create"
+PROFILE_RETIRE = "profile.retire"        # hidden from launch, kept for its desktops
+PROFILE_DELETE = "profile.delete"
+ACTIONS += (QUOTA_SET, QUOTA_DEFAULT_SET, PROFILE_CREATE, PROFILE_RETIRE, PROFILE_DELETE)
+# The golden-image catalog (services/catalog.py).
+IMAGE_CATALOG = "image.catalog"          # an image marked, unmarked or its entry edited
+ACTIONS += (IMAGE_CATALOG,)
 ERROR_MAX = 300
 
 

@@ -61,3 +61,15 @@ def wheel_names(built_wheel):
     """Every file name in the built wheel."""
     with zipfile.ZipFile(built_wheel) as wheel:
         return frozenset(wheel.namelist())
+
+
+@pytest.fixture(autouse=True)
+def keystone_lists_no_members():
+    """Keystone's default policy: a project member may not list the project's members
+    (role assignments), so owners of other desktops show as ids. Tests that want names
+    patch api.keystone.project_members themselves."""
+    from heps_desktop_dashboard import api
+
+    with mock.patch.object(api.keystone, "project_members",
+                           side_effect=api.keystone.Forbidden()):
+        yield

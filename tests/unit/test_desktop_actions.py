@@ -1,6 +1,8 @@
 """Actions on one desktop: the table's batch actions POSTed to the list URL (as
-Horizon's detail page does, whatever page of the list the desktop is on), Delete
-(services.revocation), and the Extend and Rename modals (the URL names the desktop)."""
+Horizon's detail page does, whatever page of the list the desktop is on), each through
+services.desktop_actions (one nova GET: tag, project and the user's level checked, then
+the unchecked nova call), Delete (services.revocation), and the Extend and Rename modals
+(the URL names the desktop)."""
 
 import datetime
 from unittest import mock
@@ -39,60 +41,66 @@ class DesktopActionTests(test.TestCase):
         self.mock_images_by_id.return_value = {}
         return self.client.post(INDEX_URL, {"action": f"desktops__{action}__{server.id}"})
 
-    @test.create_mocks(_with(["desktop_stop"]))
+    @test.create_mocks(_with(["server_stop"]))
     def test_stop(self):
         server = data.server()
+        self.mock_desktop_get.return_value = server
         res = self._post("stop", server)
         self.assertRedirectsNoFollow(res, INDEX_URL)
-        self.mock_desktop_stop.assert_called_once_with(self._user(), server.id)
-        self.mock_desktop_get.assert_not_called()  # on the page: no extra GET
+        self.mock_server_stop.assert_called_once_with(self._user(), server.id)
+        # on the page: the service's one GET (level checked on nova's answer)
+        self.mock_desktop_get.assert_called_once_with(self._user(), server.id)
 
-    @test.create_mocks(_with(["desktop_shelve"]))
+    @test.create_mocks(_with(["server_shelve"]))
     def test_shelve_says_gpu_is_released(self):
         server = data.server()
+        self.mock_desktop_get.return_value = server
         res = self._post("shelve", server)
-        self.mock_desktop_shelve.assert_called_once_with(self._user(), server.id)
+        self.mock_server_shelve.assert_called_once_with(self._user(), server.id)
         self.assertRedirectsNoFollow(res, INDEX_URL)
         self.assertTrue(any("GPU released" in m for m in _messages(res)), _messages(res))
 
-    @test.create_mocks(_with(["desktop_start"]))
+    @test.create_mocks(_with(["server_start"]))
     def test_action_not_allowed_in_state_is_not_run(self):
         server = data.server(status="ACTIVE")
         res = self._post("start", server)
         self.assertRedirectsNoFollow(res, INDEX_URL)
-        self.mock_desktop_start.assert_not_called()
+        self.mock_server_start.assert_not_called()
         self.assertMessageCount(error=1)
 
-    @test.create_mocks(_with(["desktop_stop", "desktop_reboot"]))
+    @test.create_mocks(_with(["server_stop", "server_reboot"]))
     def test_detail_page_action_on_a_desktop_beyond_the_first_page(self):
         server = data.server(name="page-three")
         self.mock_desktop_get.return_value = server
         res = self._post("stop", server, listing=data.servers(3))
         self.assertRedirectsNoFollow(res, INDEX_URL)
-        self.mock_desktop_get.assert_called_once_with(self._user(), server.id)
-        self.mock_desktop_stop.assert_called_once_with(self._user(), server.id)
+        # the table's lookup of the posted id, then the service's own check
+        self.assertEqual(self.mock_desktop_get.call_args_list,
+                         [mock.call(self._user(), server.id)] * 2)
+        self.mock_server_stop.assert_called_once_with(self._user(), server.id)
         self.assertTrue(any("page-three" in m for m in _messages(res)), _messages(res))
         # a detail-only action too (list rows never offer it)
         self._post("hard_reboot", server, listing=data.servers(3))
-        self.mock_desktop_reboot.assert_called_once_with(self._user(), server.id, hard=True)
+        self.mock_server_reboot.assert_called_once_with(self._user(), server.id, hard=True)
 
-    @test.create_mocks(_with(["desktop_reboot"]))
+    @test.create_mocks(_with(["server_reboot"]))
     def test_detail_only_action_on_a_desktop_of_the_first_page(self):
         # The detail page posts to the list URL: the desktop may well be on its first page.
         server = data.server()
+        self.mock_desktop_get.return_value = server
         res = self._post("soft_reboot", server, listing=[server] + data.servers(2))
         self.assertRedirectsNoFollow(res, INDEX_URL)
-        self.mock_desktop_reboot.assert_called_once_with(self._user(), server.id)
+        self.mock_server_reboot.assert_called_once_with(self._user(), server.id, hard=False)
 
-    @test.create_mocks(_with(["desktop_stop", "desktop_reboot"]))
+    @test.create_mocks(_with(["server_stop", "server_reboot"]))
     def test_posted_id_of_another_projects_desktop_is_refused(self):
         foreign = data.server(name="foreign", project_id=data.OTHER_PROJECT_ID)
         self.mock_desktop_get.side_effect = nova_exc.NotFound(404, "not in this project")
         for action in ("stop", "soft_reboot"):
             res = self._post(action, foreign, listing=data.servers(2))
             self.assertRedirectsNoFollow(res, INDEX_URL)
-        self.mock_desktop_stop.assert_not_called()
-        self.mock_desktop_reboot.assert_not_called()
+        self.mock_server_stop.assert_not_called()
+        self.mock_server_reboot.assert_not_called()
         self.assertEqual(self.mock_desktop_get.call_args_list,
                          [mock.call(self._user(), foreign.id)] * 2)
         self.assertMessageCount(error=2)
@@ -106,7 +114,9 @@ class DesktopActionTests(test.TestCase):
         self.mock_supports.return_value = False
         res = self._post("delete", server)
         self.assertRedirectsNoFollow(res, INDEX_URL)
-        self.mock_desktop_get.assert_called_once_with(self._user(), server.id)
+        # the owner checked (services.desktop_actions), then revocation's own read
+        self.assertEqual(self.mock_desktop_get.call_args_list,
+                         [mock.call(self._user(), server.id)] * 2)
         self.assertEqual(list(self.mock_server_set_metadata.call_args.args[2]),
                          ["heps:revoking"])
         self.mock_server_delete.assert_called_once_with(self._user(), server.id)
@@ -127,6 +137,7 @@ class DesktopActionTests(test.TestCase):
     @test.create_mocks(LIST)
     def test_delete_refused_or_with_manila_down(self):
         server = data.server(name="kept")
+        self.mock_desktop_get.return_value = server
         failed = revocation.RevocationFailed(server, revocation.RevokeReport(
             failed=[("share-1", "boom")]))
         with mock.patch.object(revocation, "delete_desktop", side_effect=failed) as delete:
@@ -246,7 +257,7 @@ class ExtendRenameTests(test.TestCase):
         res = self.client.get(url)
         self.assertRedirectsNoFollow(res, reverse("horizon:project:desktops:index"))
 
-    @test.create_mocks({api.nova: ["desktop_get", "desktop_rename"]})
+    @test.create_mocks({api.nova: ["desktop_get", "server_rename"]})
     def test_rename_validates_and_escapes(self):
         server, other = data.server(), data.server(name="other")
         self.mock_desktop_get.return_value = server
@@ -259,5 +270,5 @@ class ExtendRenameTests(test.TestCase):
         self.assertFormErrors(res, 1)
         res = self.client.post(url, {"desktop_id": other.id, "name": "<b>Ω 桌面</b>"})
         self.assertNoFormErrors(res)
-        self.mock_desktop_rename.assert_called_once_with(self._user(), server.id,
-                                                         "<b>Ω 桌面</b>")
+        self.mock_server_rename.assert_called_once_with(self._user(), server.id,
+                                                        "<b>Ω 桌面</b>")

@@ -8,6 +8,8 @@ from novaclient import exceptions as nova_exc
 from openstack_dashboard.test import helpers as test
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard import conf
+from heps_desktop_dashboard.core import grants
 from test_data import desktops_data as data
 from test_data.contexts import IsUserContext
 
@@ -54,6 +56,12 @@ class DesktopDetailTests(test.TestCase):
     def test_owner_is_novas_user_id_whatever_heps_owner_says(self):
         server = data.server(user_id=data.OTHER_USER_ID)
         server.metadata["heps:owner"] = "test_user"
+        # claiming the desktop in its metadata opens nothing: it is someone else's
+        res = self._get(server)
+        self.assertRedirectsNoFollow(res, reverse("horizon:project:desktops:index"))
+        # shared with the viewer (view), the page names nova's user_id as the owner
+        server.metadata[grants.grant_key(self.user.id)] = grants.grant_value(
+            conf.signing_key(), server.id, self.user.id, grants.VIEW)
         res = self._get(server)
         self.assertEqual(res.context["desktop"].owner_name, data.OTHER_USER_ID)
         self.assertContains(res, f"<dd>{data.OTHER_USER_ID}</dd>", html=False)

@@ -1,8 +1,10 @@
 """Row, table and detail-page actions on desktops.
 
 Each action names its nova policy rule and is shown only in the states where nova
-would accept it. The api/ functions re-read the desktop first (tag and project check),
-so an id posted by hand can never reach a server outside the user's desktops.
+would accept it, and only to users whose level on the desktop allows it
+(services/access.py). Each calls one services.desktop_actions function, which re-reads
+the desktop (tag, project) and checks the level again: an id posted by hand can never
+reach a server outside the user's desktops, nor someone else's desktop.
 """
 
 from django.urls import reverse
@@ -19,6 +21,8 @@ from heps_desktop_dashboard.dashboards.project.desktops.experiments import (
 )
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.services import access
+from heps_desktop_dashboard.services import desktop_actions
 from heps_desktop_dashboard.services import revocation
 
 ACTIVE = "active"
@@ -30,11 +34,30 @@ def _idle(datum, *statuses):
     return datum is None or (datum.status in statuses and not datum.task_state)
 
 
+def _may(datum, what):
+    """The user's level on the row's desktop allows ``what`` (no row: a table button)."""
+    return datum is None or datum.allows(what)
+
+
+def _call(request, service_call, *args, **kwargs):
+    """Run a services.desktop_actions function with the user's context; a refusal
+    becomes the action's error message (Horizon names the desktop)."""
+    try:
+        return service_call(api.context.for_request(request), *args, **kwargs)
+    except access.AccessDenied as exc:
+        exceptions.handle(request, exc.message, escalate=True, details="")
+
+
 class _DesktopBatch(tables.BatchAction, PolicyOncePerRequest):
-    """A batch action on each selected desktop: ``action`` calls one api.nova function,
-    which re-reads the desktop first (tag and project checked)."""
+    """A batch action on each selected desktop: ``action`` calls one
+    services.desktop_actions function (desktop re-read, the user's level checked)."""
 
     verbs = ()  # (present singular, present plural, past singular, past plural)
+    # What the user's level on the desktop must allow (services/access.py).
+    needs = access.POWER
+
+    def _allowed(self, request, datum):
+        return _may(datum, self.needs) and super()._allowed(request, datum)
 
     def action_present(self, count):
         return ngettext_lazy(self.verbs[0], self.verbs[1], count)
@@ -50,7 +73,7 @@ class StartDesktop(_DesktopBatch):
     verbs = ("Start Desktop", "Start Desktops", "Started Desktop", "Started Desktops")
 
     def action(self, request, obj_id):
-        api.nova.desktop_start(api.context.for_request(request), obj_id)
+        _call(request, desktop_actions.start, obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, SHUTOFF)
@@ -65,7 +88,7 @@ class StopDesktop(_DesktopBatch):
                   "for you; shelve the desktop to give the GPU back.")
 
     def action(self, request, obj_id):
-        api.nova.desktop_stop(api.context.for_request(request), obj_id)
+        _call(request, desktop_actions.stop, obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, ACTIVE)
@@ -80,7 +103,7 @@ class SoftRebootDesktop(_DesktopBatch):
     help_text = _("Unsaved work in the desktop's session is lost.")
 
     def action(self, request, obj_id):
-        api.nova.desktop_reboot(api.context.for_request(request), obj_id)
+        _call(request, desktop_actions.reboot, obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, ACTIVE)
@@ -93,7 +116,7 @@ class HardRebootDesktop(SoftRebootDesktop):
              "Hard Rebooting Desktop", "Hard Rebooting Desktops")
 
     def action(self, request, obj_id):
-        api.nova.desktop_reboot(api.context.for_request(request), obj_id, hard=True)
+        _call(request, desktop_actions.reboot, obj_id, hard=True)
 
     def allowed(self, request, datum=None):
         return datum is None or (datum.status in (ACTIVE, SHUTOFF, "error")
@@ -104,13 +127,14 @@ class ShelveDesktop(_DesktopBatch):
     name = "shelve"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:os-shelve:shelve"),)
+    needs = access.MANAGE
     verbs = ("Shelve Desktop (release GPU)", "Shelve Desktops (release GPUs)",
              "Shelving Desktop — GPU released", "Shelving Desktops — GPUs released")
     help_text = _("Shelving stops the desktop and gives its GPU back to the facility. "
                   "Unshelving later needs a free GPU of the same profile.")
 
     def action(self, request, obj_id):
-        api.nova.desktop_shelve(api.context.for_request(request), obj_id)
+        _call(request, desktop_actions.shelve, obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, ACTIVE, SHUTOFF)
@@ -120,10 +144,11 @@ class UnshelveDesktop(_DesktopBatch):
     name = "unshelve"
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:os-shelve:unshelve"),)
+    needs = access.MANAGE
     verbs = ("Unshelve Desktop", "Unshelve Desktops", "Unshelving Desktop", "Unshelving Desktops")
 
     def action(self, request, obj_id):
-        api.nova.desktop_unshelve(api.context.for_request(request), obj_id)
+        _call(request, desktop_actions.unshelve, obj_id)
 
     def allowed(self, request, datum=None):
         return _idle(datum, *SHELVED)
@@ -145,12 +170,13 @@ class DeleteDesktop(tables.DeleteAction, PolicyOncePerRequest):
                              "Scheduled deletion of Desktops", count)
 
     def allowed(self, request, datum=None):
-        return datum is None or datum.task_state != "deleting"
+        return _may(datum, access.MANAGE) and (datum is None
+                                               or datum.task_state != "deleting")
 
     def delete(self, request, obj_id):
         # Data access goes first; a rule Manila refuses to remove keeps the desktop.
         try:
-            report = revocation.delete_desktop(api.context.for_request(request), obj_id)
+            report = _call(request, desktop_actions.delete, obj_id)
         except revocation.RevocationFailed as exc:
             exceptions.handle(request, texts.revocation_message(exc), escalate=True,
                               details="")
@@ -176,6 +202,33 @@ class RenameDesktop(DesktopModalAction):
     policy_rules = (("compute", "os_compute_api:servers:update"),)
 
 
+class ShareDesktop(DesktopModalAction):
+    name = "share"
+    verbose_name = _("Share Desktop")
+    url = "horizon:project:desktops:share"
+    detail_only = True
+    icon = "share-alt"
+    needs = access.SHARE
+    policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
+
+
+class SupportConsole(DesktopModalAction):
+    """Support staff (the support_role setting) open someone else's console after
+    typing a reason."""
+
+    name = "support_console"
+    verbose_name = _("Open Console as Support")
+    url = "horizon:project:desktops:support_console"
+    detail_only = True
+    icon = "life-ring"
+    needs = access.CONSOLE
+    policy_rules = (("compute", "os_compute_api:os-remote-consoles"),)
+
+    def allowed(self, request, datum=None):
+        return (datum is not None and datum.access == access.SUPPORT
+                and datum.status == ACTIVE and not datum.task_state)
+
+
 class OpenConsole(tables.LinkAction, PolicyOncePerRequest):
     name = "console"
     verbose_name = _("Open Console")
@@ -187,13 +240,15 @@ class OpenConsole(tables.LinkAction, PolicyOncePerRequest):
             "?tab=desktop_details__console"
 
     def allowed(self, request, datum=None):
-        return datum is not None and datum.status == ACTIVE and not datum.task_state
+        return (datum is not None and datum.status == ACTIVE and not datum.task_state
+                and datum.access != access.SUPPORT and _may(datum, access.CONSOLE))
 
 
 # Every action is declared on the table (a POST from the detail page is handled there);
 # list rows render only those without ``detail_only``.
-DETAIL_ACTIONS = (OpenConsole, ExtendDesktop, StartDesktop, StopDesktop, ShelveDesktop,
-                  UnshelveDesktop, SoftRebootDesktop, HardRebootDesktop, RenameDesktop,
+DETAIL_ACTIONS = (OpenConsole, SupportConsole, ExtendDesktop, StartDesktop, StopDesktop,
+                  ShelveDesktop, UnshelveDesktop, SoftRebootDesktop, HardRebootDesktop,
+                  RenameDesktop, ShareDesktop,
                   experiment_actions.AttachExperiment, experiment_actions.DetachExperiment,
                   experiment_actions.SaveDesktopImage, DeleteDesktop)
 TABLE_ACTIONS = (StartDesktop, StopDesktop, ShelveDesktop, DeleteDesktop)

@@ -27,6 +27,7 @@ from openstack_dashboard.dashboards.project.instances import console as horizon_
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
+from heps_desktop_dashboard.services import access
 
 LOG = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ AUTO = "AUTO"
 # asked and does not scale to the frame by itself.
 NOVNC_PARAMS = {"autoconnect": "true", "resize": "scale"}
 NOVNC_FULL_PAGE = "vnc.html"
+# noVNC's view-only switch. Always set: noVNC remembers settings from the query string
+# in the browser's storage, so a console opened after a view-only one must say "0".
+NOVNC_VIEW_ONLY = "view_only"
 
 
 def console_type():
@@ -118,12 +122,14 @@ def quality_supported(con_type, url):
     return con_type == "VNC"
 
 
-def console_url_for(con_type, url, quality):
-    """The URL the browser opens: nova's URL plus the client's display settings."""
+def console_url_for(con_type, url, quality, view_only=False):
+    """The URL the browser opens: nova's URL plus the client's display settings
+    (``view_only``: noVNC sends no keyboard or mouse input)."""
     if con_type != "VNC":
         return url
     params = dict(NOVNC_PARAMS)
     params.update(QUALITY_LEVELS[quality].vnc_params)
+    params[NOVNC_VIEW_ONLY] = "1" if view_only else "0"
     return with_params(novnc_full(url), params)
 
 
@@ -168,20 +174,17 @@ def _get_console(request, con_type, desktop):
     return found_type, url
 
 
-def console_context(request, desktop):
-    """Template context of the Console tab. The URL is never logged or cached."""
-    quality, protocol = preferences(request)
-    requested = request.GET.get(PROTOCOL_PARAM)
-    if requested in PROTOCOLS:
-        protocol = requested
-    configured = console_type()
+def _base_context(request, desktop, quality, protocol, configured):
     detail_url = reverse("horizon:project:desktops:detail", args=[desktop.id])
-    context = {
+    return {
         "desktop": desktop,
         "console_url": None,
         "console_type": None,
         "reason": None,
         "notice": None,
+        "mode": None,
+        "support_url": None,
+        "support_record": None,
         "quality": quality,
         "protocol_choice": protocol if configured == AUTO else AUTO,
         "quality_levels": [(key, level.label) for key, level in QUALITY_LEVELS.items()],
@@ -191,10 +194,33 @@ def console_context(request, desktop):
         "reload_url": f"{detail_url}?tab={TAB_PARAM}",
         "vv_url": None,
     }
-    if desktop.status != "active" or desktop.task_state:
-        context["reason"] = _("The desktop is not running: start it to open its console.")
-        return context
 
+
+def _mode(ctx, desktop, context):
+    """The console mode of the user on the desktop (services/access.py), or None with
+    the reason in ``context`` (a support user without a recent reason gets the link to
+    give one)."""
+    try:
+        mode = access.console_mode(ctx, desktop.server)
+    except access.ReasonNeeded:
+        context["support_url"] = reverse("horizon:project:desktops:support_console",
+                                         args=[desktop.id])
+        context["reason"] = _("You hold the support role: give a reason to open this "
+                              "desktop's console. Its owner sees who opened it, when "
+                              "and why.")
+        return None
+    except access.AccessDenied as exc:
+        context["reason"] = exc.message
+        return None
+    if mode == access.MODE_SUPPORT:
+        context["support_record"] = access.support_session(ctx, desktop.server)
+    return mode
+
+
+def _resolve(request, desktop, configured, protocol, mode, context):
+    """(type, URL) of the console to show; a view-only console is noVNC's or none."""
+    if mode == access.MODE_VIEW:
+        return _get_console(request, "VNC", desktop)
     con_type = url = None
     if configured == AUTO and protocol in PROTOCOLS:
         con_type, url = _get_console(request, protocol, desktop)
@@ -204,23 +230,47 @@ def console_context(request, desktop):
                 "protocol": PROTOCOLS[protocol]}
     if not url:
         con_type, url = _get_console(request, configured, desktop)
+    return con_type, url
+
+
+def console_context(request, desktop):
+    """Template context of the Console tab. The URL is never logged or cached; the
+    console open is an audit event (who, which desktop, control / view / support)."""
+    quality, protocol = preferences(request)
+    requested = request.GET.get(PROTOCOL_PARAM)
+    if requested in PROTOCOLS:
+        protocol = requested
+    configured = console_type()
+    context = _base_context(request, desktop, quality, protocol, configured)
+    ctx = api.context.for_request(request)
+    mode = context["mode"] = _mode(ctx, desktop, context)
+    if mode is None:
+        return context
+    if desktop.status != "active" or desktop.task_state:
+        context["reason"] = _("The desktop is not running: start it to open its console.")
+        return context
+    con_type, url = _resolve(request, desktop, configured, protocol, mode, context)
     if not url:
         context["notice"] = None
-        context["reason"] = _("No console is available for this desktop right now; the "
-                              "console service may be off. Try again in a minute.")
+        context["reason"] = (_("A view-only console needs VNC, which is not available for "
+                               "this desktop right now.") if mode == access.MODE_VIEW else
+                             _("No console is available for this desktop right now; the "
+                               "console service may be off. Try again in a minute."))
         return context
-
+    access.console_opened(ctx, desktop.server, mode, con_type)
     context.update({
         "console_type": con_type,
-        "console_url": console_url_for(con_type, url, quality),
+        "console_url": console_url_for(con_type, url, quality,
+                                       view_only=mode == access.MODE_VIEW),
         "quality_supported": quality_supported(con_type, url),
     })
-    if configured == AUTO:
+    detail_url = reverse("horizon:project:desktops:detail", args=[desktop.id])
+    if configured == AUTO and mode != access.MODE_VIEW:
         context["protocols"] = [
             {"key": key, "label": label, "active": key == con_type,
              "url": f"{detail_url}?tab={TAB_PARAM}&{PROTOCOL_PARAM}={key}"}
             for key, label in PROTOCOLS.items()]
-    if spice_direct_available(request):
+    if desktop.allows(access.NATIVE_CONSOLE) and spice_direct_available(request):
         context["vv_url"] = reverse("horizon:project:desktops:console_vv", args=[desktop.id])
     return context
 

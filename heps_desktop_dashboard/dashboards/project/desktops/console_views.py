@@ -14,6 +14,7 @@ from heps_desktop_dashboard import api
 from heps_desktop_dashboard.dashboards.project.desktops import console
 from heps_desktop_dashboard.dashboards.project.desktops import rows as desktop_rows
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyRequired
+from heps_desktop_dashboard.services import access
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -31,20 +32,26 @@ class SpiceDirectView(PolicyRequired, generic.View):
         proxy = console.spice_direct_proxy()
         if not proxy or not console.spice_direct_available(request):
             raise http.Http404(_("No native SPICE console is offered here."))
+        ctx = api.context.for_request(request)
+        index = reverse("horizon:project:desktops:index")
         try:
-            desktop = desktop_rows.DesktopRow(api.nova.desktop_get(
-                api.context.for_request(request), desktop_id))
+            # Full input: the owner's and control grantees' only (no view-only file).
+            server = access.require(ctx, desktop_id, access.NATIVE_CONSOLE)
+            desktop = desktop_rows.DesktopRow(server, viewer=ctx)
+        except access.AccessDenied as exc:
+            messages.error(request, exc.message)
+            return shortcuts.redirect(index)
         except Exception:
             exceptions.handle(request, _('Unable to retrieve desktop "%s".') % desktop_id,
-                              redirect=reverse("horizon:project:desktops:index"))
+                              redirect=index)
         if desktop.status != "active" or desktop.task_state:
             messages.error(request,
                            _("The desktop is not running: start it to open its console."))
             return shortcuts.redirect(detail_url)
         try:
-            url = api.nova.spice_direct_console_url(api.context.for_request(request),
-                                                     desktop.id)
+            url = api.nova.spice_direct_console_url(ctx, desktop.id)
             body = console.virt_viewer_file(desktop, url, proxy)
+            access.console_opened(ctx, server, access.MODE_CONTROL, "spice-direct")
         except Exception:
             exceptions.handle(request, _("Unable to open a native SPICE console for this "
                                          "desktop."), redirect=detail_url)

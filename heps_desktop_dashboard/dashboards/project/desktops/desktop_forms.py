@@ -10,7 +10,8 @@ from horizon import messages
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
-from heps_desktop_dashboard.services import lifetimes
+from heps_desktop_dashboard.services import access
+from heps_desktop_dashboard.services import desktop_actions
 
 
 class _DesktopForm(forms.SelfHandlingForm):
@@ -49,8 +50,11 @@ class ExtendForm(_DesktopForm):
 
     def handle(self, request, data):
         try:
-            new_expiry = lifetimes.extend(api.context.for_request(request), self.desktop.id,
-                                          data["hours"])
+            new_expiry = desktop_actions.extend(api.context.for_request(request),
+                                                self.desktop.id, data["hours"])
+        except access.AccessDenied as exc:
+            messages.error(request, exc.message)
+            return False
         except ValueError as exc:
             messages.error(request, str(exc))
             return False
@@ -74,8 +78,11 @@ class RenameForm(_DesktopForm):
 
     def handle(self, request, data):
         try:
-            api.nova.desktop_rename(api.context.for_request(request), self.desktop.id,
-                                    data["name"])
+            desktop_actions.rename(api.context.for_request(request), self.desktop.id,
+                                   data["name"])
+        except access.AccessDenied as exc:
+            messages.error(request, exc.message)
+            return False
         except Exception:
             exceptions.handle(request, _("Unable to rename the desktop."))
             return False

@@ -11,6 +11,7 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import profiles
 from heps_desktop_dashboard.dashboards.project.desktops import choices
+from heps_desktop_dashboard.services import access
 
 LOG = logging.getLogger(__name__)
 
@@ -19,6 +20,10 @@ LOG = logging.getLogger(__name__)
 # looked up, so a name is never shown to someone who could not see the image.
 _IMAGE_NAME_KEY = "heps-desktops:image-name:%s"
 _IMAGE_NAME_TTL = 3600
+# Names of a project's members as one viewer may see them (keystone lets admins list
+# them; members get ids), for the owner column.
+_MEMBER_NAMES_KEY = "heps-desktops:member-names:%s:%s"
+_MEMBER_NAMES_TTL = 300
 
 
 def remember_image_names(images):
@@ -50,7 +55,10 @@ class DesktopRow:
     Nothing here calls an API: images are looked up in a dict fetched once per page.
     """
 
-    def __init__(self, server, images=None, detail=False, now=None, viewer=None):
+    def __init__(self, server, images=None, detail=False, now=None, viewer=None,
+                 names=None):
+        """``viewer``: the api context of the user looking (their level on the desktop,
+        their own name); ``names``: {user id: name} of the project's members."""
         self.server = server
         # Built for the detail page or a posted action (every action applies), or for a
         # list row (only actions.ROW_ACTIONS render).
@@ -68,8 +76,12 @@ class DesktopRow:
         self.info = desktops.read_desktop(server, conf.lifetime_policy(), now)
         self.owner_id = self.info.owner_id
         # nova's user_id; the viewer's own desktops show the viewer's name.
-        self.owner_name = (viewer.username if viewer is not None
-                           and self.owner_id == getattr(viewer, "id", None) else self.owner_id)
+        if viewer is not None and self.owner_id == viewer.user_id:
+            self.owner_name = viewer.username or self.owner_id
+        else:
+            self.owner_name = (names or {}).get(self.owner_id) or self.owner_id
+        # What the viewer may do on it (services/access.py); none without a viewer.
+        self.access = access.level(viewer, server) if viewer is not None else access.NONE
         self.profile = self._profile_name()
         self.image_id, self.image_name = self._image(images or {})
 
@@ -107,6 +119,12 @@ class DesktopRow:
     def status_display(self):
         return dict(choices.STATUS_DISPLAY_CHOICES).get(self.status, self.status)
 
+    def allows(self, what):
+        return access.allows(self.access, what)
+
+    @property
+    def access_display(self):
+        return access.LEVEL_DISPLAY.get(self.access, self.access)
 
     @property
     def addresses(self):
@@ -154,6 +172,10 @@ class MissingDesktop:
     status = ""
     task_state = "deleting"
     experiment = ""
+    access = access.NONE
+
+    def allows(self, what):
+        return False
 
     def __init__(self, desktop_id):
         self.id = desktop_id
@@ -164,3 +186,17 @@ class MissingDesktop:
 def expiry_warning(row):
     """True when the desktop expires within the configured warning window."""
     return desktops.within_warning(row.info, conf.get("expiry_warning_hours"))
+
+
+def member_names(ctx, servers):
+    """{user id: name} for the owners of ``servers`` other than the viewer: from the
+    cache, else one keystone call (services.access.project_members), else {} (ids
+    shown). Nothing is looked up when every desktop is the viewer's."""
+    if all(str(getattr(s, "user_id", "")) == ctx.user_id for s in servers):
+        return {}
+    key = _MEMBER_NAMES_KEY % (ctx.project_id, ctx.user_id)
+    found = cache.get(key)
+    if found is None:
+        found = dict(access.project_members(ctx).names)
+        cache.set(key, found, _MEMBER_NAMES_TTL)
+    return found

@@ -19,6 +19,8 @@ from heps_desktop_dashboard.dashboards.project.desktops import rows as desktop_r
 from heps_desktop_dashboard.dashboards.project.desktops import tables as desktop_tables
 from heps_desktop_dashboard.dashboards.project.desktops import tabs as desktop_tabs
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyRequired
+from heps_desktop_dashboard.dashboards.project.desktops.policy import check_once as policy_allows
+from heps_desktop_dashboard.services import access
 
 
 class IndexView(tables.PagedTableMixin, tables.DataTableView):
@@ -32,7 +34,8 @@ class IndexView(tables.PagedTableMixin, tables.DataTableView):
         context = super().get_context_data(**kwargs)
         table = context.get("table")
         context["expiring"] = [row for row in (table.data if table else [])
-                               if desktop_rows.expiry_warning(row)]
+                               if row.allows(access.MANAGE)
+                               and desktop_rows.expiry_warning(row)]
         context["expired_action"] = conf.get("expired_action")
         return context
 
@@ -68,9 +71,11 @@ class IndexView(tables.PagedTableMixin, tables.DataTableView):
             except Exception:
                 exceptions.handle(self.request, _("Unable to retrieve desktop images."),
                                   ignore=True)
+        ctx = api.context.for_request(self.request)
+        names = desktop_rows.member_names(ctx, servers)
         result = []
         for server in servers:
-            row = desktop_rows.DesktopRow(server, images, viewer=self.request.user)
+            row = desktop_rows.DesktopRow(server, images, viewer=ctx, names=names)
             if row.metadata_problems:
                 messages.warning(
                     self.request,
@@ -93,15 +98,21 @@ class LaunchView(PolicyRequired, forms.ModalFormView):
     success_url = reverse_lazy("horizon:project:desktops:index")
 
 
-def _load_desktop(request, desktop_id, images=None):
-    """The desktop behind a URL (tag and project checked), or a redirect to the list
-    with a message (never a 500)."""
+def _load_desktop(request, desktop_id, what, images=None):
+    """The desktop behind a URL (tag and project checked) when the user may do ``what``
+    on it (services/access.py), or a redirect to the list with a message (never a 500)."""
+    ctx = api.context.for_request(request)
+    index = reverse("horizon:project:desktops:index")
     try:
-        server = api.nova.desktop_get(api.context.for_request(request), desktop_id)
-        return desktop_rows.DesktopRow(server, images, detail=True, viewer=request.user)
+        server = access.require(ctx, desktop_id, what)
+    except access.AccessDenied as exc:
+        messages.error(request, exc.message)
+        raise exceptions.Http302(index) from exc
     except Exception:
         exceptions.handle(request, _('Unable to retrieve desktop "%s".') % desktop_id,
-                          redirect=reverse("horizon:project:desktops:index"))
+                          redirect=index)
+    return desktop_rows.DesktopRow(server, images, detail=True, viewer=ctx,
+                                   names=desktop_rows.member_names(ctx, [server]))
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -112,13 +123,14 @@ class DetailView(tabs.TabView):
 
     @memoized.memoized_method
     def get_data(self):
-        desktop = _load_desktop(self.request, self.kwargs["desktop_id"])
+        desktop = _load_desktop(self.request, self.kwargs["desktop_id"], access.DETAIL)
         if desktop.image_id:
+            ctx = api.context.for_request(self.request)
             try:
-                images = api.glance.images_by_id(api.context.for_request(self.request),
-                                                 [desktop.image_id])
-                desktop = desktop_rows.DesktopRow(desktop.server, images, detail=True,
-                                                  viewer=self.request.user)
+                images = api.glance.images_by_id(ctx, [desktop.image_id])
+                desktop = desktop_rows.DesktopRow(
+                    desktop.server, images, detail=True, viewer=ctx,
+                    names=desktop_rows.member_names(ctx, [desktop.server]))
             except Exception:
                 exceptions.handle(self.request, ignore=True)
         return desktop
@@ -131,7 +143,8 @@ class DetailView(tabs.TabView):
             "desktop": desktop,
             "url": reverse("horizon:project:desktops:index"),
             "actions": table.render_row_actions(desktop),
-            "expiry_warning": desktop_rows.expiry_warning(desktop),
+            "expiry_warning": (desktop.allows(access.MANAGE)
+                               and desktop_rows.expiry_warning(desktop)),
             "expired_action": conf.get("expired_action"),
         })
         return context
@@ -141,14 +154,23 @@ class DetailView(tabs.TabView):
 
 
 class DesktopModalView(PolicyRequired, forms.ModalFormView):
-    """A modal form about the one desktop named in the URL (checked: tag and project)."""
+    """A modal form about the one desktop named in the URL (checked: tag, project and
+    the user's level on it, for GET and POST alike)."""
 
     submit_label = _("Save")
     success_url = reverse_lazy("horizon:project:desktops:index")
+    # What the user must be allowed on the desktop (services/access.py).
+    access_action = access.MANAGE
 
     @memoized.memoized_method
     def get_object(self):
-        return _load_desktop(self.request, self.kwargs["desktop_id"])
+        return _load_desktop(self.request, self.kwargs["desktop_id"], self.access_action)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.policy_rules or policy_allows(request, self.policy_rules):
+            # Before any form is built: a refused user reads and changes nothing.
+            self.get_object()
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

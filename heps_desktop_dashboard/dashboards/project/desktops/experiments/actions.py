@@ -14,7 +14,8 @@ from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.dashboards.project.desktops.action_base import DesktopModalAction
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
-from heps_desktop_dashboard.services import data_attach
+from heps_desktop_dashboard.services import access
+from heps_desktop_dashboard.services import desktop_actions
 
 
 def _data(datum):
@@ -55,7 +56,7 @@ class DetachExperiment(tables.BatchAction, PolicyOncePerRequest):
                              count)
 
     def allowed(self, request, datum=None):
-        if datum is None:
+        if datum is None or not datum.allows(access.MANAGE):
             return False
         data = _data(datum)
         return (not data.empty and not data.transitional
@@ -63,10 +64,12 @@ class DetachExperiment(tables.BatchAction, PolicyOncePerRequest):
 
     def action(self, request, obj_id):
         try:
-            data_attach.detach(api.context.for_request(request), obj_id)
+            desktop_actions.detach_data(api.context.for_request(request), obj_id)
         except mounts.MountRefused as exc:
             exceptions.handle(request, texts.refusal_message(exc), escalate=True,
                               details="")
+        except access.AccessDenied as exc:
+            exceptions.handle(request, exc.message, escalate=True, details="")
 
 
 class SaveDesktopImage(DesktopModalAction):

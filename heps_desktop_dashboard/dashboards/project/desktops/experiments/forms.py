@@ -12,7 +12,8 @@ from horizon import messages
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
-from heps_desktop_dashboard.services import data_attach
+from heps_desktop_dashboard.services import access
+from heps_desktop_dashboard.services import desktop_actions
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import results_export
 
@@ -55,6 +56,8 @@ class _ExperimentForm(forms.SelfHandlingForm):
             messages.error(request, texts.refusal_message(exc))
         except experiments.ShareServiceUnavailable:
             messages.error(request, texts.MANILA_DOWN)
+        except access.AccessDenied as exc:
+            messages.error(request, exc.message)
         except Exception:
             exceptions.handle(request, failure)
         return None
@@ -106,7 +109,7 @@ class AttachExperimentForm(_ExperimentForm):
 
     def handle(self, request, data):
         step = self._call(request, _("Unable to attach the experiment data."),
-                          data_attach.attach, self.desktop_id, data["experiment"],
+                          desktop_actions.attach_data, self.desktop_id, data["experiment"],
                           plan=data["plan"])
         if step is None:
             return False
@@ -172,7 +175,7 @@ class SaveImageForm(_ExperimentForm):
 
     def handle(self, request, data):
         image = self._call(request, _("Unable to save the desktop as an image."),
-                           results_export.save_as_image, self.desktop_id, data["name"])
+                           desktop_actions.save_image, self.desktop_id, data["name"])
         if image is None:
             return False
         messages.success(request, _('Saving the desktop as private image "%s".')

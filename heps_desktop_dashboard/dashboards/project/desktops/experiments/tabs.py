@@ -12,6 +12,7 @@ from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.dashboards.project.desktops import policy
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
+from heps_desktop_dashboard.services import access
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import results_export
 
@@ -111,7 +112,9 @@ class ExperimentDataTab(tabs.Tab):
     preload = False
 
     def allowed(self, request):
-        return base.is_service_enabled(request, api.manila.SERVICE_TYPE)
+        # The owner's: it shows the shares, mount commands and export buttons.
+        return (self.tab_group.kwargs["desktop"].allows(access.MANAGE)
+                and base.is_service_enabled(request, api.manila.SERVICE_TYPE))
 
     def get_context_data(self, request):
         return data_context(request, self.tab_group.kwargs["desktop"])
