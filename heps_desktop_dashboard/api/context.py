@@ -202,14 +202,18 @@ def _build_operator(cloud):
             application_credential_secret=credential["secret"])
         session = new_session(auth)
         region = credential.get("region_name")
+        interface = credential.get("interface") or _interface()
     else:
         import openstack.config
 
         config = openstack.config.OpenStackConfig().get_one(cloud=cloud)
         session = new_session(config.get_auth())
         region = config.get_region_name()
+        # clouds.yaml `interface` / OS_INTERFACE: deployments often want "internal".
+        interface = config.get_interface() or _interface()
     access = session.auth.get_access(session)
     return ApiContext(session, project_id=None, user_id=access.user_id,
-                      username=access.username or "", region=region, operator=True,
+                      username=access.username or "", region=region, interface=interface,
+                      operator=True,
                       catalog=access.service_catalog.catalog if access.service_catalog
                       else [])

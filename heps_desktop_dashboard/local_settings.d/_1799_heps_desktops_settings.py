@@ -22,4 +22,7 @@ HEPS_DESKTOPS = {
     "operator_cloud": None,
     "operator_credential": None,
     "support_role": "heps-support",
+    # What local_settings.py (read before this snippet) already set wins over the
+    # defaults above.
+    **globals().get("HEPS_DESKTOPS", {}),
 }
