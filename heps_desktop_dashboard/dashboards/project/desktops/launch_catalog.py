@@ -13,6 +13,7 @@ import dataclasses
 import logging
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from horizon import messages
 
 from heps_desktop_dashboard import api
@@ -49,8 +50,9 @@ def profile_label(profile, free=None, over_quota=False):
         "name": profile.name, "gpu": gpu_text(profile), "vcpus": profile.vcpus,
         "ram": _gb(profile.ram_mb)}
     if free is not None:
-        label += " · " + (_("%(free)s free now") % {"free": free} if free
-                          else str(_("none free now")))
+        # ngettext: the launch template uses the same msgid with a plural.
+        label += " · " + (ngettext("%(free)s free now", "%(free)s free now", free)
+                          % {"free": free} if free else str(_("none free now")))
     if over_quota:
         label += " · " + str(_("over your quota"))
     return label
