@@ -32,7 +32,6 @@ def _ctx(request):
 
 class _AdminBatch(tables.BatchAction, PolicyOncePerRequest):
     policy_rules = ADMIN_RULES
-    verbs = ()  # (present singular, present plural, past singular, past plural)
     # "danger": rendered red and confirmed in a dialog (Horizon keys both on it; the
     # ``classes`` attribute alone does neither).
     danger = False
@@ -42,17 +41,18 @@ class _AdminBatch(tables.BatchAction, PolicyOncePerRequest):
         if self.danger:
             self.action_type = "danger"
 
-    def action_present(self, count):
-        return ngettext_lazy(self.verbs[0], self.verbs[1], count)
-
-    def action_past(self, count):
-        return ngettext_lazy(self.verbs[2], self.verbs[3], count)
-
 
 class StartDesktop(_AdminBatch):
     name = "start"
     classes = ("btn-confirm",)
-    verbs = ("Start Desktop", "Start Desktops", "Started Desktop", "Started Desktops")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Start Desktop", "Start Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Started Desktop", "Started Desktops", count)
 
     def action(self, request, obj_id):
         fleet.start(_ctx(request), obj_id)
@@ -64,9 +64,16 @@ class StartDesktop(_AdminBatch):
 class StopDesktop(_AdminBatch):
     danger = True
     name = "stop"
-    verbs = ("Stop Desktop", "Stop Desktops", "Stopping Desktop", "Stopping Desktops")
     help_text = _("Unsaved work in the desktop's session is lost; the desktop keeps its "
                   "GPU. Shelve it to give the GPU back.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Stop Desktop", "Stop Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Stopping Desktop", "Stopping Desktops", count)
 
     def action(self, request, obj_id):
         fleet.stop(_ctx(request), obj_id)
@@ -78,10 +85,18 @@ class StopDesktop(_AdminBatch):
 class ShelveDesktop(_AdminBatch):
     danger = True
     name = "shelve"
-    verbs = ("Shelve Desktop (release GPU)", "Shelve Desktops (release GPUs)",
-             "Shelving Desktop — GPU released", "Shelving Desktops — GPUs released")
     help_text = _("The desktop stops and its GPU goes back to the facility. Its owner "
                   "can unshelve it later when a GPU of its profile is free.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Shelve Desktop (release GPU)",
+                             "Shelve Desktops (release GPUs)", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Shelving Desktop — GPU released",
+                             "Shelving Desktops — GPUs released", count)
 
     def action(self, request, obj_id):
         fleet.shelve(_ctx(request), obj_id)
@@ -93,8 +108,14 @@ class ShelveDesktop(_AdminBatch):
 class UnshelveDesktop(_AdminBatch):
     name = "unshelve"
     classes = ("btn-confirm",)
-    verbs = ("Unshelve Desktop", "Unshelve Desktops", "Unshelving Desktop",
-             "Unshelving Desktops")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Unshelve Desktop", "Unshelve Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Unshelving Desktop", "Unshelving Desktops", count)
 
     def action(self, request, obj_id):
         fleet.unshelve(_ctx(request), obj_id)
@@ -107,7 +128,14 @@ class SoftRebootDesktop(_AdminBatch):
     danger = True
     name = "soft_reboot"
     detail_only = True
-    verbs = ("Reboot Desktop", "Reboot Desktops", "Rebooting Desktop", "Rebooting Desktops")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Reboot Desktop", "Reboot Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Rebooting Desktop", "Rebooting Desktops", count)
 
     def action(self, request, obj_id):
         fleet.reboot(_ctx(request), obj_id)
@@ -120,8 +148,14 @@ class HardRebootDesktop(_AdminBatch):
     danger = True
     name = "hard_reboot"
     detail_only = True
-    verbs = ("Hard Reboot Desktop", "Hard Reboot Desktops", "Hard Rebooting Desktop",
-             "Hard Rebooting Desktops")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Hard Reboot Desktop", "Hard Reboot Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Hard Rebooting Desktop", "Hard Rebooting Desktops", count)
 
     def action(self, request, obj_id):
         fleet.reboot(_ctx(request), obj_id, hard=True)

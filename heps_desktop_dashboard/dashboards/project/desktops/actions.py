@@ -52,25 +52,25 @@ class _DesktopBatch(tables.BatchAction, PolicyOncePerRequest):
     """A batch action on each selected desktop: ``action`` calls one
     services.desktop_actions function (desktop re-read, the user's level checked)."""
 
-    verbs = ()  # (present singular, present plural, past singular, past plural)
     # What the user's level on the desktop must allow (services/access.py).
     needs = access.POWER
 
     def _allowed(self, request, datum):
         return _may(datum, self.needs) and super()._allowed(request, datum)
 
-    def action_present(self, count):
-        return ngettext_lazy(self.verbs[0], self.verbs[1], count)
-
-    def action_past(self, count):
-        return ngettext_lazy(self.verbs[2], self.verbs[3], count)
-
 
 class StartDesktop(_DesktopBatch):
     name = "start"
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:servers:start"),)
-    verbs = ("Start Desktop", "Start Desktops", "Started Desktop", "Started Desktops")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Start Desktop", "Start Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Started Desktop", "Started Desktops", count)
 
     def action(self, request, obj_id):
         _call(request, desktop_actions.start, obj_id)
@@ -83,9 +83,16 @@ class StopDesktop(_DesktopBatch):
     name = "stop"
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:servers:stop"),)
-    verbs = ("Stop Desktop", "Stop Desktops", "Stopping Desktop", "Stopping Desktops")
     help_text = _("Unsaved work in the desktop's session is lost. Its GPU stays reserved "
                   "for you; shelve the desktop to give the GPU back.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Stop Desktop", "Stop Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Stopping Desktop", "Stopping Desktops", count)
 
     def action(self, request, obj_id):
         _call(request, desktop_actions.stop, obj_id)
@@ -99,8 +106,15 @@ class SoftRebootDesktop(_DesktopBatch):
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:servers:reboot"),)
     detail_only = True
-    verbs = ("Reboot Desktop", "Reboot Desktops", "Rebooting Desktop", "Rebooting Desktops")
     help_text = _("Unsaved work in the desktop's session is lost.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Reboot Desktop", "Reboot Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Rebooting Desktop", "Rebooting Desktops", count)
 
     def action(self, request, obj_id):
         _call(request, desktop_actions.reboot, obj_id)
@@ -112,8 +126,14 @@ class SoftRebootDesktop(_DesktopBatch):
 class HardRebootDesktop(SoftRebootDesktop):
     name = "hard_reboot"
     detail_only = True
-    verbs = ("Hard Reboot Desktop", "Hard Reboot Desktops",
-             "Hard Rebooting Desktop", "Hard Rebooting Desktops")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Hard Reboot Desktop", "Hard Reboot Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Hard Rebooting Desktop", "Hard Rebooting Desktops", count)
 
     def action(self, request, obj_id):
         _call(request, desktop_actions.reboot, obj_id, hard=True)
@@ -128,10 +148,18 @@ class ShelveDesktop(_DesktopBatch):
     classes = ("btn-danger",)
     policy_rules = (("compute", "os_compute_api:os-shelve:shelve"),)
     needs = access.MANAGE
-    verbs = ("Shelve Desktop (release GPU)", "Shelve Desktops (release GPUs)",
-             "Shelving Desktop — GPU released", "Shelving Desktops — GPUs released")
     help_text = _("Shelving stops the desktop and gives its GPU back to the facility. "
                   "Unshelving later needs a free GPU of the same profile.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Shelve Desktop (release GPU)",
+                             "Shelve Desktops (release GPUs)", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Shelving Desktop — GPU released",
+                             "Shelving Desktops — GPUs released", count)
 
     def action(self, request, obj_id):
         _call(request, desktop_actions.shelve, obj_id)
@@ -145,7 +173,14 @@ class UnshelveDesktop(_DesktopBatch):
     classes = ("btn-confirm",)
     policy_rules = (("compute", "os_compute_api:os-shelve:unshelve"),)
     needs = access.MANAGE
-    verbs = ("Unshelve Desktop", "Unshelve Desktops", "Unshelving Desktop", "Unshelving Desktops")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Unshelve Desktop", "Unshelve Desktops", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Unshelving Desktop", "Unshelving Desktops", count)
 
     def action(self, request, obj_id):
         _call(request, desktop_actions.unshelve, obj_id)
