@@ -222,3 +222,22 @@ class SupportTests(_Base):
                                {"action": f"desktops__stop__{server.id}"})
         self.assertEqual(res.status_code, 302)
         stop.assert_not_called()
+
+
+class AjaxModalTests(_Base):
+    """The modals as the browser opens them (ajax): Horizon renders the template named
+    with a leading "_" for them; the full page otherwise."""
+
+    def test_modals_render_as_ajax_and_as_pages(self):
+        server = self._serve(data.server())
+        mock.patch.object(api.manila, "experiment_shares", return_value=[]).start()
+        for name, form_id in (("share", "share_desktop_form"),
+                              ("save_image", "save_image_form"),
+                              ("attach_experiment", "attach_experiment_form")):
+            url = reverse(f"horizon:project:desktops:{name}", args=[server.id])
+            res = self.client.get(url, **AJAX)
+            self.assertEqual(res.status_code, 200, name)
+            self.assertTemplateUsed(res, "heps_desktops/desktops/_experiment_modal.html")
+            self.assertContains(res, form_id)
+            res = self.client.get(url)
+            self.assertTemplateUsed(res, "heps_desktops/desktops/experiment_modal.html")

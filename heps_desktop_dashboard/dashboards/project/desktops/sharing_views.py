@@ -14,7 +14,8 @@ from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyRequ
 from heps_desktop_dashboard.services import access
 from heps_desktop_dashboard.services import sharing
 
-MODAL_TEMPLATE = "heps_desktops/desktops/_experiment_modal.html"
+# The full page; Horizon renders "_experiment_modal.html" (its modal) for ajax requests.
+MODAL_TEMPLATE = "heps_desktops/desktops/experiment_modal.html"
 METADATA_RULES = (("compute", "os_compute_api:server-metadata:update"),)
 
 

@@ -14,7 +14,8 @@ from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import results_export
 
-MODAL_TEMPLATE = "heps_desktops/desktops/_experiment_modal.html"
+# The full page; Horizon renders "_experiment_modal.html" (its modal) for ajax requests.
+MODAL_TEMPLATE = "heps_desktops/desktops/experiment_modal.html"
 
 
 class _ExperimentModalView(views.DesktopModalView):
