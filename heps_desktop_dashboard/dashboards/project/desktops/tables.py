@@ -11,6 +11,7 @@ from heps_desktop_dashboard.dashboards.project.desktops import actions
 from heps_desktop_dashboard.dashboards.project.desktops import choices
 from heps_desktop_dashboard.dashboards.project.desktops import rows
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.dashboards.project.desktops.usage import links as usage_links
 from heps_desktop_dashboard.services import access
 
 # CSS class of a row the viewer may not open (someone else's desktop): greyed.
@@ -151,5 +152,6 @@ class DesktopsTable(tables.DataTable):
         verbose_name = _("Experiment Desktops")
         status_columns = ("status", "task")
         row_class = UpdateRow
-        table_actions = (DesktopsFilter, LaunchDesktop) + actions.TABLE_ACTIONS
+        table_actions = ((DesktopsFilter, LaunchDesktop, usage_links.ShowUsage)
+                         + actions.TABLE_ACTIONS)
         row_actions = actions.DETAIL_ACTIONS

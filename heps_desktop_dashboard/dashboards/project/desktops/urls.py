@@ -1,15 +1,18 @@
+from django.urls import include
 from django.urls import re_path
 
 from heps_desktop_dashboard.dashboards.project.desktops import console_views
 from heps_desktop_dashboard.dashboards.project.desktops import sharing_views
 from heps_desktop_dashboard.dashboards.project.desktops import views
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import views as experiment_views
+from heps_desktop_dashboard.dashboards.project.desktops.usage import urls as usage_urls
 
 DESKTOP = r"^(?P<desktop_id>[0-9a-fA-F-]{36})/"
 
 urlpatterns = [
     re_path(r"^$", views.IndexView.as_view(), name="index"),
     re_path(r"^launch/$", views.LaunchView.as_view(), name="launch"),
+    re_path(r"^usage/", include(usage_urls)),
     re_path(DESKTOP + r"$", views.DetailView.as_view(), name="detail"),
     re_path(DESKTOP + r"extend/$", views.ExtendView.as_view(), name="extend"),
     re_path(DESKTOP + r"rename/$", views.RenameView.as_view(), name="rename"),
