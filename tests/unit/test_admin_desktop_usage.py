@@ -18,6 +18,7 @@ from openstack_dashboard.test import helpers as test
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.dashboards.admin.desktop_usage import charts
+from test_data import capacity_data as cdata
 from test_data import usage_data as ud
 from test_data.contexts import IsUserContext
 
@@ -194,6 +195,19 @@ class SparklineTests(UsageBase):
         res = self.client.get(SPARK, {"rc": "VGPU"})
         self.assertEqual(res.status_code, 200)
         self.assertIn("0.0 in all", res.content.decode())
+
+    @test.create_mocks({api.placement_inventory: ["resource_providers", "inventories",
+                                                  "usages", "allocations", "traits"],
+                        api.nova_admin: ["desktops_all_projects"],
+                        api.identity_names: ["project_names", "user_names"]})
+    def test_gpu_capacity_shows_a_sparkline_per_class(self):
+        cdata.FakePlacement().install(self)
+        self.mock_desktops_all_projects.side_effect = lambda ctx: iter([])
+        self.mock_project_names.return_value = self.mock_user_names.return_value = {}
+        res = self.client.get(reverse("horizon:admin:gpu_capacity:index"))
+        self.assertContains(res, 'class="heps-sparkline"', count=2)
+        self.assertContains(res, f"{SPARK}?rc=VGPU&amp;traits=CUSTOM_HEPS_GPU_A16")
+        self.assertContains(res, f"{SPARK}?rc=CUSTOM_HEPS_GPU_A100&amp;traits=")
 
     def test_chart_helpers(self):
         self.assertEqual([charts.nice_ceiling(v) for v in (0, 0.7, 3, 12, 100)],

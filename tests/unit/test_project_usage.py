@@ -4,6 +4,7 @@ the policy on every view, and the Desktops table's link to it."""
 
 import csv
 import io
+from unittest import mock
 
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -58,8 +59,13 @@ class ProjectUsageTests(test.TestCase):
             IsUserContext(project_id=data.PROJECT_ID), ud.at(1), ud.at(4))
         res = self.client.get(URL, dict(QUERY, group="user"))
         rows = {row.name: row for row in res.context["table"].data}
+        # keystone does not tell a member the other members' names (conftest): ids
         self.assertEqual(set(rows), {data.USERNAME, data.OTHER_USER_ID,
                                      "Unknown (deleted desktops)"})
+        with mock.patch.object(api.keystone, "project_members",
+                               return_value={data.OTHER_USER_ID: "bob"}):
+            res = self.client.get(URL, dict(QUERY, group="user"))
+        self.assertIn("bob", {row.name for row in res.context["table"].data})
 
     @test.create_mocks(REPORT)
     def test_csv_of_the_project(self):

@@ -10,7 +10,13 @@ from heps_desktop_dashboard.dashboards.admin.desktop_usage import tables as usag
 from heps_desktop_dashboard.dashboards.admin.desktop_usage import views as usage_views
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyRequired
 from heps_desktop_dashboard.dashboards.project.desktops.usage import links
+from heps_desktop_dashboard.services import access
 from heps_desktop_dashboard.services import usage
+
+
+def member_names(ctx):
+    """The project's members' names where keystone (or the operator) tells them."""
+    return dict(access.project_members(ctx).names)
 
 
 class ProjectReportMixin(PolicyRequired, usage_views.ReportMixin):
@@ -21,7 +27,8 @@ class ProjectReportMixin(PolicyRequired, usage_views.ReportMixin):
 
     def load(self, ctx, start, end):
         return usage.project_report(
-            ctx, start, end, project_name=getattr(self.request.user, "project_name", ""))
+            ctx, start, end, project_name=getattr(self.request.user, "project_name", ""),
+            member_names=member_names)
 
 
 class UsageView(ProjectReportMixin, tables.DataTableView):
