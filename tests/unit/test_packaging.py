@@ -39,7 +39,7 @@ def test_zh_hans_catalog_is_compiled_and_used():
     locale = _pathlib.Path(heps_desktop_dashboard.__file__).parent / "locale" / "zh_Hans"
     assert (locale / "LC_MESSAGES" / "django.mo").exists()
     with translation.override("zh-hans"):
-        assert translation.gettext("Launch Desktop") == "启动桌面"
+        assert translation.gettext("Launch Desktop") == "创建桌面"
 
 
 def test_settings_snippet_names_every_setting():
