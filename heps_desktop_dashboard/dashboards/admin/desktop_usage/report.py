@@ -2,6 +2,7 @@
 Report, the chart context, and the CSV download."""
 
 import csv
+import datetime
 
 from django import http
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +80,11 @@ def _cell(value):
 
 
 def _hours(value):
-    return f"{value:.4f}"
+    return f"{value:.6f}"
+
+
+def _moment(value):
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
 def csv_response(report, by, filename):
@@ -95,8 +100,7 @@ def csv_response(report, by, filename):
                      "experiment", "user_id", "user", "desktops", "desktop_hours",
                      "gpu_hours"] + [f"gpu_hours {core_usage.class_label(key)}"
                                      for key in classes])
-    start, stop = report.start.strftime("%Y-%m-%dT%H:%M:%SZ"), \
-        report.stop.strftime("%Y-%m-%dT%H:%M:%SZ")
+    start, stop = _moment(report.start), _moment(report.stop)
     for line in lines:
         experiment = experiment_text(line.experiment) if by == core_usage.BY_EXPERIMENT \
             else ""
