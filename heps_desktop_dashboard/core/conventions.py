@@ -25,6 +25,10 @@ META_GRANT_PREFIX = "heps:grant:"
 META_SUPPORT_PREFIX = "heps:support:"
 # The keystone role of the facility's support staff (default of the support_role setting).
 SUPPORT_ROLE = "heps-support"
+# "requested": a public address was asked for at launch (its delete releases it; the
+# reconciler releases any floating IP of a deleted desktop anyway).
+META_PUBLIC_IP = "heps:public_ip"
+META_PUBLIC_IP_REQUESTED = "requested"
 
 # Experiment data on a server.
 META_DATA_MODE = "heps:data_mode"
@@ -42,7 +46,9 @@ SPEC_GPU_KIND = "heps:gpu_kind"
 SPEC_GPU_MODEL = "heps:gpu_model"
 SPEC_DESCRIPTION = "heps:description"
 SPEC_PERSISTENT = "heps:persistent"
+# "allowed": desktops of the profile may get a floating IP when the user asks at launch.
 SPEC_PUBLIC_IP = "heps:public_ip"
+SPEC_PUBLIC_IP_ALLOWED = "allowed"
 # A retired profile (edited, or deleted while desktops use it): the UTC time it was
 # retired. Hidden from launch, kept for the desktops that still use it.
 SPEC_RETIRED = "heps:retired"
@@ -82,7 +88,10 @@ VOLUME_META_KIND = "heps:kind"
 VOLUME_META_OWNER = "heps:owner"
 
 # --- neutron, keystone, logging --------------------------------------------------------------
+# Security group of an experiment's desktops: "heps-exp-<experiment>".
 SECURITY_GROUP_PREFIX = "heps-exp-"
+# Description of a floating IP the plugin allocated for a desktop: "heps-desktop:<id>".
+FLOATING_IP_PREFIX = "heps-desktop:"
 # The security group desktops get unless HEPS_DESKTOPS["security_group"] names another.
 DESKTOP_SECURITY_GROUP = "heps-desktop"
 AUDIT_LOGGER = "heps_desktops.audit"

@@ -67,6 +67,8 @@ class Profile:
     gpu_model: str
     description: str
     gpu_resources: dict
+    # heps:public_ip=allowed: a floating IP may be asked for at launch.
+    public_ip: bool = False
 
     @property
     def gpu_count(self):
@@ -96,4 +98,11 @@ def profile_from_flavor(flavor_id, name, vcpus, ram_mb, disk_gb, extra_specs):
         gpu_model=str(specs.get(SPEC_GPU_MODEL) or ""),
         description=str(specs.get(SPEC_DESCRIPTION) or ""),
         gpu_resources=resources,
+        public_ip=public_ip_allowed(specs),
     )
+
+
+def public_ip_allowed(extra_specs):
+    """Whether a flavor's extra specs allow a public address (``heps:public_ip``)."""
+    value = str((extra_specs or {}).get(names.SPEC_PUBLIC_IP, "")).strip().lower()
+    return value == names.SPEC_PUBLIC_IP_ALLOWED

@@ -37,6 +37,7 @@ NETWORK_GROUP_DELETE = "network.group_delete"    # no desktop uses it any more
 PUBLIC_IP_ALLOCATE = "network.public_ip_allocate"
 PUBLIC_IP_ASSOCIATE = "network.public_ip_associate"
 PUBLIC_IP_RELEASE = "network.public_ip_release"
+PUBLIC_IP_DISASSOCIATE = "network.public_ip_disassociate"
 # The reconciler's steps: "reconcile.<step>" (delete, data, sign, warn, shelve, revoke,
 # network).
 RECONCILE_PREFIX = "reconcile."
@@ -44,7 +45,8 @@ RECONCILE_PREFIX = "reconcile."
 ACTIONS = (DESKTOP_LAUNCH, DESKTOP_DELETE, DESKTOP_EXTEND, DESKTOP_SAVE_IMAGE, DATA_ATTACH,
            DATA_DETACH, DATA_GRANT, DATA_REVOKE, RESULTS_SNAPSHOT, RESULTS_SHARE,
            NETWORK_GROUP_CREATE, NETWORK_GROUP_SYNC, NETWORK_GROUP_DELETE,
-           PUBLIC_IP_ALLOCATE, PUBLIC_IP_ASSOCIATE, PUBLIC_IP_RELEASE)
+           PUBLIC_IP_ALLOCATE, PUBLIC_IP_ASSOCIATE, PUBLIC_IP_RELEASE,
+           PUBLIC_IP_DISASSOCIATE)
 # The golden-image catalog (services/catalog.py).
 IMAGE_CATALOG = "image.catalog"          # an image marked, unmarked or its entry edited
 ACTIONS += (IMAGE_CATALOG,)

@@ -11,6 +11,7 @@ from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import mount_steps
 from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import revocation
 
@@ -42,39 +43,51 @@ def _check_idle(server, data):
         raise MountRefused(mounts.BUSY, detail=data.state)
 
 
+REFUSALS = (MountRefused, api.nova.NotFound)
+
+
 def attach(ctx, desktop_id, experiment_id, levels=None, plan=None):
     """Attach one of the project's experiments to an existing desktop: refused before
     anything is granted when the desktop has data, is busy (a second attach while one
     runs included), or a share cannot be mounted. Takes the first step only."""
-    server = api.nova.desktop_get(ctx, desktop_id)
-    data = data_of(server)
-    _check_idle(server, data)
-    if data.mounts or data.state == mounts.STATE_ATTACHED:
-        raise MountRefused(mounts.ALREADY_ATTACHED)
-    if task_of(server) or status_of(server) not in ("active", "shutoff"):
-        raise MountRefused(mounts.BUSY, detail=task_of(server) or status_of(server))
-    plan = plan or experiments.plan_for(ctx, experiment_id, levels,
-                                        project_id=server.tenant_id)
-    if data.error:
-        api.nova.server_delete_metadata(ctx, desktop_id, [names.META_DATA_ERROR])
-    api.nova.server_set_metadata(ctx, desktop_id, experiments.plan_metadata(plan))
+    with audit.outcome(ctx, audit.DATA_ATTACH, desktop_id, refusals=REFUSALS,
+                       experiment=experiment_id, mode=experiments.mount_mode()) as pending:
+        server = api.nova.desktop_get(ctx, desktop_id)
+        pending.target_name = server.name
+        pending.details["project_id"] = server.tenant_id
+        data = data_of(server)
+        _check_idle(server, data)
+        if data.mounts or data.state == mounts.STATE_ATTACHED:
+            raise MountRefused(mounts.ALREADY_ATTACHED)
+        if task_of(server) or status_of(server) not in ("active", "shutoff"):
+            raise MountRefused(mounts.BUSY, detail=task_of(server) or status_of(server))
+        plan = plan or experiments.plan_for(ctx, experiment_id, levels,
+                                            project_id=server.tenant_id)
+        if data.error:
+            api.nova.server_delete_metadata(ctx, desktop_id, [names.META_DATA_ERROR])
+        api.nova.server_set_metadata(ctx, desktop_id, experiments.plan_metadata(plan))
     return first_step(ctx, desktop_id)
 
 
 def detach(ctx, desktop_id):
     """Detach the desktop's experiment data (stop/start in virtiofs mode); first step."""
-    server = api.nova.desktop_get(ctx, desktop_id)
-    data = data_of(server)
-    _check_idle(server, data)
-    if data.empty:
-        raise MountRefused(mounts.NOTHING_ATTACHED)
-    # nova refuses metadata updates on a server in error: nothing to record there.
-    if task_of(server) or status_of(server) not in ("active", "shutoff"):
-        raise MountRefused(mounts.BUSY, detail=task_of(server) or status_of(server))
-    # The configured mode, never the metadata's: the metadata is user-editable.
-    api.nova.server_set_metadata(ctx, desktop_id, {
-        names.META_DATA_STATE: mounts.STATE_DETACHING,
-        names.META_DATA_MODE: experiments.mount_mode()})
+    with audit.outcome(ctx, audit.DATA_DETACH, desktop_id, refusals=REFUSALS,
+                       mode=experiments.mount_mode()) as pending:
+        server = api.nova.desktop_get(ctx, desktop_id)
+        pending.target_name = server.name
+        pending.details["project_id"] = server.tenant_id
+        data = data_of(server)
+        pending.details["experiment"] = metadata_of(server).get(names.META_EXPERIMENT)
+        _check_idle(server, data)
+        if data.empty:
+            raise MountRefused(mounts.NOTHING_ATTACHED)
+        # nova refuses metadata updates on a server in error: nothing to record there.
+        if task_of(server) or status_of(server) not in ("active", "shutoff"):
+            raise MountRefused(mounts.BUSY, detail=task_of(server) or status_of(server))
+        # The configured mode, never the metadata's: the metadata is user-editable.
+        api.nova.server_set_metadata(ctx, desktop_id, {
+            names.META_DATA_STATE: mounts.STATE_DETACHING,
+            names.META_DATA_MODE: experiments.mount_mode()})
     return first_step(ctx, desktop_id)
 
 
@@ -155,16 +168,19 @@ def _run_step(ctx, server, data, step, address):
         _ignore_conflict(api.nova.server_start, ctx, server.id)
     elif action == mount_steps.ATTACH:
         for mount, share in _verified(ctx, server, data, step):
-            _ignore_conflict(api.nova.share_attach, ctx, server.id, share.id,
-                             mount.tag or share.id)
+            with _data_event(ctx, audit.DATA_GRANT, server, share.id, share.name,
+                             kind=share.kind, level=mount.level, tag=mount.tag):
+                _ignore_conflict(api.nova.share_attach, ctx, server.id, share.id,
+                                 mount.tag or share.id)
     elif action == mount_steps.DETACH:
         for share_id in step.share_ids:
-            _ignore_conflict(api.nova.share_detach, ctx, server.id, share_id)
+            with _data_event(ctx, audit.DATA_REVOKE, server, share_id):
+                _ignore_conflict(api.nova.share_detach, ctx, server.id, share_id)
     elif action == mount_steps.ALLOW:
         _allow(ctx, server, data, step, address)
     elif action == mount_steps.DENY:
         for share_id in step.share_ids:
-            revocation.deny_desktop_rules(ctx, share_id, server.id)
+            revocation.deny_desktop_rules(ctx, share_id, server.id, server=server)
     elif action == mount_steps.DONE:
         _finish(ctx, server, data, attaching)
     elif action == mount_steps.FAIL:
@@ -173,10 +189,22 @@ def _run_step(ctx, server, data, step, address):
 
 def _allow(ctx, server, data, step, address):
     for mount, share in _verified(ctx, server, data, step):
-        api.manila.access_allow(ctx, share.id, address, mount.level, {
-            names.RULE_META_DESKTOP: server.id, names.RULE_META_KIND: share.kind,
-            names.RULE_META_EXPERIMENT: share.experiment,
-            names.RULE_META_PROJECT: server.tenant_id})
+        with _data_event(ctx, audit.DATA_GRANT, server, share.id, share.name,
+                         kind=share.kind, level=mount.level, address=address) as pending:
+            rule = api.manila.access_allow(ctx, share.id, address, mount.level, {
+                names.RULE_META_DESKTOP: server.id, names.RULE_META_KIND: share.kind,
+                names.RULE_META_EXPERIMENT: share.experiment,
+                names.RULE_META_PROJECT: server.tenant_id})
+            pending.details["rule_id"] = (rule or {}).get("id")
+
+
+def _data_event(ctx, action, server, share_id, share_name="", **details):
+    """One event per rule or attachment granted or revoked (the share is the detail,
+    the desktop the target)."""
+    return audit.outcome(ctx, action, server.id, getattr(server, "name", ""),
+                         refusals=(MountRefused,), project_id=server.tenant_id,
+                         share_id=share_id, share_name=share_name or None,
+                         mode=experiments.mount_mode(), **details)
 
 
 def _finish(ctx, server, data, attaching):

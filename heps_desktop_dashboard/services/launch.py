@@ -12,8 +12,11 @@ from novaclient import exceptions as nova_exceptions
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard import exceptions
+from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import experiments
+from heps_desktop_dashboard.services import network_policy
 
 LOG = logging.getLogger(__name__)
 
@@ -29,6 +32,10 @@ class LaunchRequest:
     profile: object  # core.profiles.Profile
     lifetime_hours: int
     plan: object = None  # core.mounts.MountPlan of the chosen experiment, or None
+    public_ip: bool = False  # asked for (only a profile with heps:public_ip=allowed)
+    # What a hand-made request named instead of the desktop network: refused.
+    networks: tuple = ()
+    ports: tuple = ()
 
 
 class DoubleSubmit(exceptions.DesktopError):
@@ -72,29 +79,52 @@ def launch_metadata(ctx, launch_request, now=None):
         experiment=plan.experiment_id if plan else "")
     if plan is not None:
         metadata.update(experiments.plan_metadata(plan))
+    if launch_request.public_ip:
+        metadata[names.META_PUBLIC_IP] = names.META_PUBLIC_IP_REQUESTED
     return metadata
 
 
 def launch(ctx, launch_request):
-    """Create the desktop; returns the nova server. Raises DoubleSubmit, ValueError
-    (bad settings), NoDesktopNetwork, or LaunchFailed."""
+    """Create the desktop; returns the nova server. Raises DoubleSubmit,
+    NetworkRefused, ValueError (bad settings), NoDesktopNetwork, or LaunchFailed. One
+    audit event ``desktop.launch`` either way."""
+    plan = launch_request.plan
+    with audit.outcome(ctx, audit.DESKTOP_LAUNCH, target_name=launch_request.name,
+                       refusals=(DoubleSubmit, network_policy.NetworkRefused),
+                       image_id=launch_request.image_id,
+                       profile=launch_request.profile.name,
+                       experiment=plan.experiment_id if plan else "",
+                       lifetime_hours=launch_request.lifetime_hours,
+                       public_ip=bool(launch_request.public_ip)) as pending:
+        server = _launch(ctx, launch_request, pending)
+        pending.target_id = server.id
+    return server
+
+
+def _launch(ctx, launch_request, pending):
     profile = launch_request.profile
+    network_policy.check_public_ip(profile, launch_request.public_ip)
     if find_twin(ctx, launch_request.name, launch_request.image_id, profile.name):
         raise DoubleSubmit(launch_request.name)
+    network = network_policy.check_request(ctx, launch_request.networks,
+                                           launch_request.ports)
     metadata = launch_metadata(ctx, launch_request)
     user_data = experiments.user_data_for(launch_request.plan)
-    network = api.neutron.desktop_network(ctx, conf.get("network"))
-    security_group = conf.get("security_group")
+    plan = launch_request.plan
+    groups = network_policy.desktop_groups(ctx, plan.experiment_id if plan else "")
+    pending.details.update(network_id=network["id"], security_groups=groups)
     try:
         server = api.nova.desktop_create(
             ctx, name=launch_request.name, image_id=launch_request.image_id,
             flavor_id=profile.id, metadata=metadata, network_id=network["id"],
-            security_groups=[security_group] if security_group else None,
-            user_data=user_data)
+            security_groups=groups, user_data=user_data)
     except Exception as exc:
         raise LaunchFailed(exc) from exc
+    pending.target_id = server.id
     try:
         _check_created(ctx, server)
+        if launch_request.public_ip:
+            network_policy.allocate_public_ip(ctx, server)
     except Exception as exc:
         LOG.warning("Desktop %s failed after creation (%s); deleting it", server.id,
                     type(exc).__name__)

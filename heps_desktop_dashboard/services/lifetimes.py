@@ -18,6 +18,8 @@ from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import signing
+from heps_desktop_dashboard.services import audit
+from heps_desktop_dashboard.services import network_policy
 from heps_desktop_dashboard.services import revocation
 
 LOG = logging.getLogger(__name__)
@@ -29,11 +31,17 @@ def extend(ctx, desktop_id, hours, max_hours=None, now=None):
     """Extend the URL's desktop by ``hours``, never past ``max_hours`` (default: the
     setting) from now. Writes a new signed expiry; returns it."""
     policy = conf.lifetime_policy()
-    server = api.nova.desktop_get(ctx, desktop_id)
-    info = desktops.read_desktop(server, policy, now)
-    new = desktops.extended_expiry(info.expires_at, hours, max_hours or policy.max_hours,
-                                   now)
-    write_expiry(ctx, server, new, policy)
+    with audit.outcome(ctx, audit.DESKTOP_EXTEND, desktop_id, hours=hours,
+                       refusals=(api.nova.NotFound, ValueError)) as pending:
+        server = api.nova.desktop_get(ctx, desktop_id)
+        pending.target_name = server.name
+        pending.details["project_id"] = server.tenant_id
+        info = desktops.read_desktop(server, policy, now)
+        new = desktops.extended_expiry(info.expires_at, hours,
+                                       max_hours or policy.max_hours, now)
+        pending.details["expires_before"] = desktops.format_expiry(info.expires_at)
+        pending.details["expires_at"] = desktops.format_expiry(new)
+        write_expiry(ctx, server, new, policy)
     return new
 
 
@@ -97,7 +105,12 @@ def apply(ctx, server, decision, policy):
         if not report.ok:
             raise revocation.RevocationFailed(server, report)
         if decision.action == "delete":
-            api.nova.server_delete(ctx, server.id)
+            with audit.outcome(ctx, audit.DESKTOP_DELETE, server.id, server.name,
+                               project_id=server.tenant_id, why=decision.why):
+                api.nova.server_delete(ctx, server.id)
+            if names.META_PUBLIC_IP in (getattr(server, "metadata", None) or {}):
+                network_policy.release_public_ips(ctx, server.id, server.name,
+                                                  server.tenant_id)
         else:
             _forget_data(ctx, server)
             api.nova.server_shelve(ctx, server.id)

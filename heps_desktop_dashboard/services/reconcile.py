@@ -7,6 +7,7 @@ is idempotent, so overlapping passes or several replicas are harmless.
 
 import dataclasses
 import logging
+import re
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
@@ -17,11 +18,13 @@ from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import data_attach
 from heps_desktop_dashboard.services import lifetimes
+from heps_desktop_dashboard.services import network_sweep
 from heps_desktop_dashboard.services import orphans
 from heps_desktop_dashboard.services import revocation
 
 LOG = logging.getLogger(__name__)
-PARTS = ("data", "deletes", "orphans", "lifetimes")
+PARTS = ("data", "deletes", "orphans", "lifetimes", "network")
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclasses.dataclass
@@ -87,6 +90,8 @@ class Pass:
                 self._lifetime(server)
         if "orphans" in self.parts:
             self._orphans({server.id: server for server in servers})
+        if "network" in self.parts:
+            self._network({server.id: server for server in servers})
         return self.report
 
     def _do(self, what, server_or_label, project, why, call, *args):
@@ -105,7 +110,10 @@ class Pass:
         self.report.actions.append(action)
         self.out(action.line())
         if not self.dry_run:
-            audit.event(self.ctx, f"reconcile.{what}", target_name=label,
+            target_id = getattr(server_or_label, "id", "") or (
+                label if UUID_RE.fullmatch(label) else "")
+            audit.event(self.ctx, f"{audit.RECONCILE_PREFIX}{what}", target_id,
+                        target_name=getattr(server_or_label, "name", "") or label,
                         result={"done": audit.OK, "FAILED": audit.FAILED}.get(
                             action.result, action.result),
                         project_id=project, why=action.why)
@@ -156,3 +164,14 @@ class Pass:
                    f"{finding.access_to}: {finding.reason}".replace("  ", " "))
             label = finding.server_id or "-"
             self._do("revoke", label, finding.project_id, why, scan.remove, finding)
+
+    def _network(self, desktops_by_id):
+        """Public addresses and experiment security groups (services/network_sweep.py)."""
+        try:
+            steps = list(network_sweep.steps(self.ctx, desktops_by_id, self.now))
+        except Exception as exc:
+            self._do("network", "-", "-", "network service", _raise, exc)
+            return
+        for step in steps:
+            self._do("network", step.target, step.project_id, f"{step.what}: {step.why}",
+                     step.call, *step.args)

@@ -13,6 +13,8 @@ from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.services import audit
+from heps_desktop_dashboard.services import network_policy
 
 LOG = logging.getLogger(__name__)
 STOPPED = ("shutoff", "error")
@@ -31,14 +33,24 @@ class RevokeReport:
         return not self.failed and not self.manila_down
 
 
-def deny_desktop_rules(ctx, share_id, desktop_id):
+def _revoked(ctx, server, desktop_id, share_id, **details):
+    """The ``data.revoke`` event of one rule or attachment taken away."""
+    return audit.outcome(ctx, audit.DATA_REVOKE, desktop_id, getattr(server, "name", ""),
+                         project_id=getattr(server, "tenant_id", None), share_id=share_id,
+                         **details)
+
+
+def deny_desktop_rules(ctx, share_id, desktop_id, server=None):
     """Deny every live rule the plugin made on ``share_id`` for ``desktop_id``."""
     denied = []
     for rule in api.manila.desktop_rules(ctx, share_id, desktop_id):
         if rule.get("state") in mounts.RULE_GOING:
             continue
         try:
-            api.manila.access_deny(ctx, share_id, rule["id"])
+            with _revoked(ctx, server, desktop_id, share_id, rule_id=rule["id"],
+                          address=rule.get("access_to"), level=rule.get("access_level"),
+                          mode=mounts.MODE_ACCESS_RULE):
+                api.manila.access_deny(ctx, share_id, rule["id"])
         except api.manila.NotFound:
             continue
         denied.append(rule["id"])
@@ -66,8 +78,8 @@ def revoke(ctx, server):
         share_ids = []
     for share_id in share_ids:
         try:
-            report.denied += [(share_id, r) for r in deny_desktop_rules(ctx, share_id,
-                                                                         server.id)]
+            report.denied += [(share_id, r) for r in deny_desktop_rules(
+                ctx, share_id, server.id, server=server)]
         except (api.manila.NotFound, api.manila.BadRequest):
             continue  # a deleted share (or one this context cannot see) has no rules
         except api.manila.ShareServiceUnavailable:
@@ -93,7 +105,9 @@ def _detach_all(ctx, server, report):
             report.left_to_nova.append(item["share_id"])
             continue
         try:
-            api.nova.share_detach(ctx, server.id, item["share_id"])
+            with _revoked(ctx, server, server.id, item["share_id"], tag=item.get("tag"),
+                          mode=mounts.MODE_VIRTIOFS):
+                api.nova.share_detach(ctx, server.id, item["share_id"])
             report.detached.append(item["share_id"])
         except api.nova.NotFound:
             continue
@@ -121,12 +135,23 @@ def mark_revoking(ctx, server):
 
 
 def revoke_then_delete(ctx, server):
-    """Mark, revoke, delete, then scan once more (a grant racing with the revocation).
+    """Mark, revoke, delete, then scan once more (a grant racing with the revocation),
+    and release the desktop's public addresses. One ``desktop.delete`` event.
 
     Manila down: the delete goes on and the reconciler removes the rules. A rule Manila
     refuses to remove: the desktop is kept (RevocationFailed), so no rule is left on an
     address nova may give to another server.
     """
+    with audit.outcome(ctx, audit.DESKTOP_DELETE, server.id, getattr(server, "name", ""),
+                       project_id=getattr(server, "tenant_id", None)) as pending:
+        report = _revoke_then_delete(ctx, server)
+        pending.details.update(rules_denied=len(report.denied),
+                               detached=len(report.detached),
+                               manila_down=report.manila_down or None)
+    return report
+
+
+def _revoke_then_delete(ctx, server):
     mark_revoking(ctx, server)
     report = revoke(ctx, server)
     if report.failed:
@@ -136,9 +161,18 @@ def revoke_then_delete(ctx, server):
         again = revoke(ctx, server)
         report.denied += again.denied
         report.manila_down = again.manila_down
+    if names.META_PUBLIC_IP in (getattr(server, "metadata", None) or {}):
+        network_policy.release_public_ips(ctx, server.id, getattr(server, "name", ""),
+                                          getattr(server, "tenant_id", None))
     return report
 
 
 def delete_desktop(ctx, desktop_id):
     """The Delete action: the desktop named by the URL/POST, checked, then deleted."""
-    return revoke_then_delete(ctx, api.nova.desktop_get(ctx, desktop_id))
+    try:
+        server = api.nova.desktop_get(ctx, desktop_id)
+    except api.nova.NotFound as exc:
+        audit.event(ctx, audit.DESKTOP_DELETE, desktop_id, result=audit.REFUSED,
+                    error=audit.error_text(exc))
+        raise
+    return revoke_then_delete(ctx, server)

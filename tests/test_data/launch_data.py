@@ -122,6 +122,21 @@ def network(network_id="net-1", project_id="1"):
             "router:external": False}
 
 
+EGRESS_RULES = ({"direction": "egress", "ethertype": "IPv4"},
+                {"direction": "egress", "ethertype": "IPv6"})
+
+
+def security_group(name="heps-exp-2026-0142", group_id="sg-exp-1", project_id="1",
+                   rules=EGRESS_RULES, created_at="2026-11-01T00:00:00Z"):
+    """``api.neutron.security_groups``: a group with neutron's default egress rules."""
+    return {"id": group_id, "name": name, "project_id": project_id, "created_at": created_at,
+            "security_group_rules": [
+                {"id": f"{group_id}-r{i}", "security_group_id": group_id,
+                 "remote_ip_prefix": None, "remote_group_id": None, "protocol": None,
+                 "port_range_min": None, "port_range_max": None, **rule}
+                for i, rule in enumerate(rules)]}
+
+
 def created(name="test_user-desktop", status="BUILD", tags=("heps-desktop",), server_id=None,
             image_id=None, flavor_name="heps.a100.full", created_at=None, fault=None,
             metadata=None, user_id="1", project_id="1"):

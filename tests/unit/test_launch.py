@@ -28,7 +28,8 @@ LOAD = {
     api.nova: ["recent_desktops", "desktop_create", "desktop_get", "desktop_discard"],
     api.placement: ["project_usages", "gpu_free"],
     api.keystone: ["compute_limits"],
-    api.neutron: ["desktop_network"],
+    # The experiment's security group (services/network_policy.py) is found, not made.
+    api.neutron: ["desktop_network", "security_groups"],
     # The experiment choices and plans come from Manila (services/experiments.py).
     api.manila: ["experiment_shares", "export_locations"],
 }
@@ -46,6 +47,8 @@ class LaunchTestBase(test.TestCase):
         self.mock_gpu_free.return_value = data.free() if free is None else free
         self.mock_recent_desktops.return_value = []
         self.mock_desktop_network.return_value = data.network(project_id=self.tenant.id)
+        self.mock_security_groups.return_value = [
+            data.security_group(project_id=self.tenant.id)]
         self.mock_experiment_shares.return_value = [
             experiments_data.share(kind, project=self.tenant.id, experiment=exp)
             for exp in ("2026-0142", "E-1") for kind in ("raw", "results")]

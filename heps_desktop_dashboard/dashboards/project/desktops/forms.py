@@ -26,6 +26,7 @@ from heps_desktop_dashboard.dashboards.project.desktops import launch_catalog
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import launch
+from heps_desktop_dashboard.services import network_policy
 
 LOG = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ LOG = logging.getLogger(__name__)
 USED_TOKENS_KEY = "heps_desktops_launch_tokens"
 USED_TOKENS_KEPT = 20
 TOKEN_MAX = 64
+# Never offered by the form: a hand-made POST naming a network or a port is refused
+# (desktops get a new port on the desktop network).
+NETWORK_KEYS = ("network", "network_id", "networks", "net-id")
+PORT_KEYS = ("port", "port_id", "ports", "port-id")
 
 
 def _nova_message(exc):
@@ -71,6 +76,11 @@ class LaunchForm(forms.SelfHandlingForm):
             "%(show_value)d).")},
     )
     lifetime_hours = forms.IntegerField(label=_("Lifetime (hours)"), min_value=1)
+    # Shown only for profiles with heps:public_ip=allowed (the template's script).
+    public_ip = forms.BooleanField(
+        label=_("Public address"), required=False, initial=False,
+        help_text=_("A floating IP reachable from outside the facility, within the "
+                    "desktop's security group. Only some profiles allow it."))
     launch_token = forms.CharField(widget=forms.HiddenInput(), required=False)
 
     def __init__(self, request, *args, **kwargs):
@@ -86,6 +96,7 @@ class LaunchForm(forms.SelfHandlingForm):
         self.catalog = launch_catalog.LaunchCatalog(request)
         self.notes = self.catalog.notes
         self._setup_choices()
+        self._setup_public_ip()
         self.fields["experiment"].choices = texts.experiment_choices(request)
 
     # --- building the form --------------------------------------------------------
@@ -123,6 +134,13 @@ class LaunchForm(forms.SelfHandlingForm):
             self.fields["profile"].initial = catalog.profiles[0].id
         if catalog.images:
             self.fields["image"].initial = catalog.images[0].id
+
+    def _setup_public_ip(self):
+        allowed = [p.id for p in self.catalog.profiles if p.public_ip]
+        field = self.fields["public_ip"]
+        if not allowed:
+            field.widget = forms.HiddenInput()
+        field.widget.attrs["data-heps-profiles"] = " ".join(allowed)
 
     # --- what the template shows --------------------------------------------------
 
@@ -201,6 +219,9 @@ class LaunchForm(forms.SelfHandlingForm):
                                    "in the list. Open Launch Desktop again for another one."))
         data["plan"] = self._plan(data.get("experiment"))
         profile = data["profile_obj"]
+        if data.get("public_ip") and profile is not None and not profile.public_ip:
+            self.add_error("public_ip", network_policy.PUBLIC_IP_NOT_ALLOWED)
+        self._check_network(data)
         if profile is not None:
             self._check_quota(profile)
             if catalog.free_gpus(profile) == 0:
@@ -222,6 +243,25 @@ class LaunchForm(forms.SelfHandlingForm):
             self.add_error("experiment", texts.MANILA_DOWN)
         return None
 
+    def _check_network(self, data):
+        """A hand-made POST naming a network or port: refused with a message."""
+        def posted(keys):
+            getlist = getattr(self.data, "getlist", lambda key: [self.data.get(key)])
+            return tuple(str(v) for key in keys for v in getlist(key) or ()
+                         if v and str(v).strip())
+
+        data["networks"], data["ports"] = posted(NETWORK_KEYS), posted(PORT_KEYS)
+        if not data["networks"] and not data["ports"]:
+            return
+        try:
+            network_policy.check_request(api.context.for_request(self.request),
+                                         data["networks"], data["ports"])
+        except network_policy.NetworkRefused as exc:
+            self.add_error(None, exc.message)
+        except Exception:
+            LOG.warning("network check failed", exc_info=True)
+            self.add_error(None, _("The network service did not answer; try again later."))
+
     def _check_quota(self, profile):
         catalog = self.catalog
         needs = quota.launch_needs(profile)
@@ -240,7 +280,9 @@ class LaunchForm(forms.SelfHandlingForm):
         name = data["name"]
         launch_request = launch.LaunchRequest(
             name=name, image_id=data["image_obj"].id, profile=data["profile_obj"],
-            lifetime_hours=data["lifetime_hours"], plan=data.get("plan"))
+            lifetime_hours=data["lifetime_hours"], plan=data.get("plan"),
+            public_ip=bool(data.get("public_ip")), networks=data.get("networks", ()),
+            ports=data.get("ports", ()))
         try:
             server = launch.launch(api.context.for_request(request), launch_request)
         except launch.DoubleSubmit:
@@ -249,6 +291,9 @@ class LaunchForm(forms.SelfHandlingForm):
                 "than %(seconds)s seconds ago; it is in the list. To launch another one, "
                 "give it a different name.") % {"name": name,
                                                 "seconds": launch.DOUBLE_SUBMIT_SECONDS})
+            return False
+        except network_policy.NetworkRefused as exc:
+            self.api_error(exc.message)
             return False
         except ValueError as exc:
             self.api_error(_("The desktop's settings are invalid: %s") % exc)

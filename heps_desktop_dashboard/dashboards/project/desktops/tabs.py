@@ -7,7 +7,9 @@ from openstack_dashboard.dashboards.project.instances import audit_tables
 from openstack_dashboard.utils import settings as settings_utils
 
 from heps_desktop_dashboard import api
+from heps_desktop_dashboard.dashboards.project.desktops import audit_events
 from heps_desktop_dashboard.dashboards.project.desktops import console
+from heps_desktop_dashboard.dashboards.project.desktops import network_tab
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import tabs as experiment_tabs
 from heps_desktop_dashboard.services import access
 from heps_desktop_dashboard.services import sharing
@@ -66,10 +68,12 @@ class LogTab(tabs.Tab):
 
 
 class ActionLogTab(tabs.TableTab):
+    """nova's instance actions, and the dashboard's audit events of the desktop."""
+
     name = _("Action Log")
     slug = "audit"
-    table_classes = (audit_tables.AuditTable,)
-    template_name = "horizon/common/_detail_table.html"
+    table_classes = (audit_tables.AuditTable, audit_events.DesktopEventsTable)
+    template_name = "heps_desktops/desktops/_detail_action_log.html"
     preload = False
     policy_rules = (("compute", "os_compute_api:os-instance-actions:list"),)
 
@@ -80,6 +84,16 @@ class ActionLogTab(tabs.TableTab):
         except Exception:
             exceptions.handle(self.request, _("Unable to retrieve the action log."))
             return []
+
+    def get_desktop_events_data(self):
+        rows, self.events_note = audit_events.events_of(self.request,
+                                                        self.tab_group.kwargs["desktop"])
+        return rows
+
+    def get_context_data(self, request, **kwargs):
+        context = super().get_context_data(request, **kwargs)
+        context["events_note"] = getattr(self, "events_note", "")
+        return context
 
 
 class ConsoleTab(tabs.Tab):
@@ -101,5 +115,6 @@ class ConsoleTab(tabs.Tab):
 
 class DesktopDetailTabs(tabs.DetailTabsGroup):
     slug = "desktop_details"
-    tabs = (OverviewTab, ConsoleTab, LogTab, ActionLogTab, experiment_tabs.ExperimentDataTab)
+    tabs = (OverviewTab, ConsoleTab, LogTab, ActionLogTab, network_tab.NetworkTab,
+            experiment_tabs.ExperimentDataTab)
     sticky = True
