@@ -31,9 +31,10 @@ class FilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         actions = sorted(audit.ACTIONS)
+        groups = sorted({a.split(".")[0] + "." for a in actions} | {audit.RECONCILE_PREFIX})
+        # An action, or every action of a group ("data." matches data.grant, ...).
         self.fields["action"].choices = (
-            [("", _("Any"))] + [(a, a) for a in actions]
-            + [(audit.RECONCILE_PREFIX, _("reconciler steps (reconcile.*)"))])
+            [("", _("Any"))] + [(g, g + "*") for g in groups] + [(a, a) for a in actions])
 
     def filters(self):
         if not self.is_bound or not self.is_valid():
