@@ -194,21 +194,32 @@ def read_desktop(server, policy, now=None):
     )
 
 
-def format_time_left(delta):
-    """Short human form of a remaining lifetime: '2d 3h', '5h 10m', '12m', 'expired'."""
-    if delta is None:
-        return ""
+def split_time_left(delta):
+    """(days, hours, minutes) of a remaining lifetime, the parts format_time_left shows
+    (minutes at least 1 when it is all that is left); None once it has expired."""
     seconds = int(delta.total_seconds())
     if seconds <= 0:
-        return "expired"
+        return None
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
+    return days, hours, minutes if days or hours else max(minutes, 1)
+
+
+def format_time_left(delta):
+    """Short human form of a remaining lifetime: '2d 3h', '5h 10m', '12m', 'expired'
+    (the dashboard shows it in the user's language: desktops/time_text.py)."""
+    if delta is None:
+        return ""
+    parts = split_time_left(delta)
+    if parts is None:
+        return "expired"
+    days, hours, minutes = parts
     if days:
         return f"{days}d {hours}h"
     if hours:
         return f"{hours}h {minutes}m"
-    return f"{max(minutes, 1)}m"
+    return f"{minutes}m"
 
 
 def expiry_after(hours, max_hours, now=None):

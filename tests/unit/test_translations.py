@@ -11,6 +11,7 @@
 """
 
 import ast
+import datetime
 import gettext
 import pathlib
 import re
@@ -37,7 +38,7 @@ CALLS = {
 
 # -- reading the catalog -----------------------------------------------------------------
 
-def _po_entries(path):
+def po_entries(path):
     """The .po's entries (blocks between blank lines): dicts with ctx, id, plural, strs (the
     msgstr or msgstr[n] in order) and flags; obsolete (#~) entries are left out."""
     entries = []
@@ -65,8 +66,8 @@ def _po_entries(path):
     return entries
 
 
-def _messages():
-    return [entry for entry in _po_entries(PO) if entry["id"]]
+def catalog_messages():
+    return [entry for entry in po_entries(PO) if entry["id"]]
 
 
 def _key(ctx, msgid):
@@ -136,20 +137,20 @@ def _code_messages():
 # -- the tests -----------------------------------------------------------------------------
 
 def test_catalog_has_no_untranslated_or_fuzzy_entry():
-    entries = _messages()
+    entries = catalog_messages()
     assert len(entries) > 500
     untranslated = [repr(e["id"]) for e in entries if not e["strs"] or not all(e["strs"])]
     fuzzy = [repr(e["id"]) for e in entries if "fuzzy" in e["flags"]]
     assert not untranslated, "untranslated:\n" + "\n".join(untranslated)
     assert not fuzzy, "fuzzy:\n" + "\n".join(fuzzy)
-    header = _po_entries(PO)[0]
+    header = po_entries(PO)[0]
     assert header["id"] == "" and "Plural-Forms: nplurals=1; plural=0;" in header["strs"][0]
 
 
 def test_every_message_of_the_code_is_in_the_catalog():
     """A string added to the code or a template without makemessages + a translation
     fails here (it would show in English under 简体中文)."""
-    catalog = {_key(e.get("ctx"), e["id"]) for e in _messages()}
+    catalog = {_key(e.get("ctx"), e["id"]) for e in catalog_messages()}
     code = _code_messages()
     assert ("", "Launch Desktop") in code and ("", "Start Desktop") in code
     missing = sorted(f"{where}: {key[1]!r}" + (f" (context {key[0]!r})" if key[0] else "")
@@ -164,7 +165,7 @@ TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 def test_translations_keep_placeholders_and_html_tags():
     wrong = []
-    for entry in _messages():
+    for entry in catalog_messages():
         for text in entry["strs"]:
             for pattern in (PLACEHOLDER, TAG):
                 if sorted(pattern.findall(entry["id"])) != sorted(pattern.findall(text)):
@@ -175,7 +176,7 @@ def test_translations_keep_placeholders_and_html_tags():
 def test_translations_are_chinese():
     """Every translation with English words in it has Chinese in it too: nothing was left
     as a copy of the English (names such as GPU, vGPU, SPICE stay as they are)."""
-    english = [f"{e['id']!r} -> {text!r}" for e in _messages() for text in e["strs"]
+    english = [f"{e['id']!r} -> {text!r}" for e in catalog_messages() for text in e["strs"]
                if re.search(r"[a-z]{4,}", PLACEHOLDER.sub("", text))
                and not CJK.search(text)]
     assert not english, "\n".join(english)
@@ -199,7 +200,7 @@ def _compiled(entries):
 def test_shipped_mo_is_compiled_from_the_po():
     with MO.open("rb") as mo:
         shipped = gettext.GNUTranslations(mo)
-    entries = _po_entries(PO)
+    entries = po_entries(PO)
     messages = dict(shipped._catalog)  # noqa: SLF001 - the .mo's whole message set
     header = messages.pop("")  # msgfmt leaves POT-Creation-Date out of the compiled header
     compiled = _compiled(entries)
@@ -236,13 +237,16 @@ def test_javascript_text_goes_through_gettext():
     if wrapped:
         djangojs = MESSAGES / "djangojs.po"
         assert djangojs.exists(), "run makemessages -d djangojs"
-        assert all(all(e["strs"]) for e in _po_entries(djangojs) if e["id"])
+        assert all(all(e["strs"]) for e in po_entries(djangojs) if e["id"])
 
 
 def test_sample_strings_come_out_in_chinese():
     from heps_desktop_dashboard.dashboards.admin.desktops import actions as admin_actions
     from heps_desktop_dashboard.dashboards.project.desktops import actions
     from heps_desktop_dashboard.dashboards.project.desktops import forms
+    from heps_desktop_dashboard.dashboards.project.desktops import time_text
+
+    left = datetime.timedelta(hours=23, minutes=59, seconds=30)
 
     with translation.override("zh-hans"):
         assert str(actions.StartDesktop.action_present(1)) == "启动桌面"
@@ -258,5 +262,8 @@ def test_sample_strings_come_out_in_chinese():
         assert translation.ngettext("%(free)s free now", "%(free)s free now", 3) % {
             "free": 3} == "当前空闲 3 个"
         assert translation.gettext("Experiment Desktops") == "实验桌面"
+        assert time_text.time_left(left) == "23 小时 59 分钟"
+        assert time_text.time_left(-left) == "已过期"
     with translation.override("en"):
         assert str(actions.StartDesktop.action_present(2)) == "Start Desktops"
+        assert time_text.time_left(left) == "23h 59m"

@@ -11,6 +11,7 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import profiles
 from heps_desktop_dashboard.dashboards.project.desktops import choices
+from heps_desktop_dashboard.dashboards.project.desktops import time_text
 from heps_desktop_dashboard.services import access
 
 LOG = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ class DesktopRow:
 
     @property
     def time_left(self):
-        return desktops.format_time_left(self.info.time_left())
+        return time_text.time_left(self.info.time_left())
 
     @property
     def metadata_problems(self):
