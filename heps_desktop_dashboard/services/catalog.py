@@ -129,6 +129,8 @@ def board(ctx):
     listed = [image for image in images if image.golden] + [
         image for image in images if not image.golden and image.status == "active"
         and not image.instance_snapshot]
+    # nova's snapshots that inherited the golden flag after the real golden images
+    listed.sort(key=lambda image: (image.instance_snapshot, image.name.lower()))
     members = _members(ctx, listed, catalog.missing)
     for image in listed:
         entry = _entry(image, uses, members, projects)

@@ -81,7 +81,10 @@ class UsageViewTests(UsageBase):
         self.assertEqual((rows["experiment-a"].desktops, rows["experiment-a"].gpu_hours,
                           rows["experiment-a"].desktop_hours), (2, 60.0, 84.0))
         self.assertEqual(rows["=experiment-b"].gpu_hours, 60.0)   # 30 h x 2 A100
-        self.assertEqual(rows["=experiment-b"].gpu_classes, "CUSTOM_HEPS_GPU_A100 60.0")
+        self.assertEqual(rows["=experiment-b"].gpu_classes, "CUSTOM_HEPS_GPU_A100 60.00")
+        table = res.context["table"]
+        self.assertEqual(str(table.columns["name"].verbose_name), "Project")
+        self.assertIn("hide", table.columns["project"].classes)
         self.assertEqual(res.context["totals"].gpu_hours, 120.0)
         self.assertContains(res, '<svg class="heps-usage-bars"')
         self.assertContains(res, "2026-11-02")  # a bar's title
@@ -98,6 +101,8 @@ class UsageViewTests(UsageBase):
         self.assertEqual(set(rows), {"2026-0142", "No experiment",
                                      "Unknown (deleted desktops)"})
         self.assertEqual(rows["2026-0142"].project, "experiment-a")
+        self.assertNotIn("hide", res.context["table"].columns["project"].classes)
+        self.assertEqual(str(res.context["table"].columns["name"].verbose_name), "Experiment")
         res = self.client.get(URL, dict(QUERY, group="user", metric="desktop"))
         rows = self._rows(res)
         self.assertEqual(set(rows), {"alice", "Unknown (deleted desktops)"})
@@ -182,8 +187,8 @@ class SparklineTests(UsageBase):
         self.assertEqual(res.status_code, 200)
         self.assertEqual(res["Content-Type"], "image/svg+xml")
         self.assertIn("<polyline", res.content.decode())
-        self.assertIn("60.0 in all", res.content.decode())   # D1: Nov 1 12:00 to Nov 4
-        self.assertIn("60.0 in all", again.content.decode())  # D2: 30 h x 2
+        self.assertIn("60.00 in all", res.content.decode())   # D1: Nov 1 12:00 to Nov 4
+        self.assertIn("60.00 in all", again.content.decode())  # D2: 30 h x 2
         self.assertEqual(self.mock_usage_all_projects.call_count, 1)
         start, end = self.mock_usage_all_projects.call_args.args[1:]
         self.assertEqual((start, end), (ud.at(3) - datetime.timedelta(days=6), ud.at(4)))
@@ -194,7 +199,7 @@ class SparklineTests(UsageBase):
         self.mock_usage_all_projects.side_effect = nova_exc.ClientException(500, "down")
         res = self.client.get(SPARK, {"rc": "VGPU"})
         self.assertEqual(res.status_code, 200)
-        self.assertIn("0.0 in all", res.content.decode())
+        self.assertIn("0.00 in all", res.content.decode())
 
     @test.create_mocks({api.placement_inventory: ["resource_providers", "inventories",
                                                   "usages", "allocations", "traits"],
@@ -216,6 +221,9 @@ class SparklineTests(UsageBase):
         top = charts.top_series(series, "Other", limit=3)
         self.assertEqual([label for label, _v in top], ["s11", "s10", "s9", "Other"])
         self.assertEqual(top[-1][1], [sum(range(9))])
+        self.assertEqual([charts.axis_label(v, 0.2) for v in (0, 0.05, 0.2)],
+                         ["0.00", "0.05", "0.20"])
+        self.assertEqual(charts.axis_label(7.5, 10), "8")
         svg = charts.stacked_bars([datetime.date(2026, 11, 1)], [("<b>x</b>", [2.0])], "h")
         self.assertIn("&lt;b&gt;x&lt;/b&gt;", svg)
 

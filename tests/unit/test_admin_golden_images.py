@@ -81,6 +81,9 @@ class GoldenIndexTests(GoldenBase):
         self.assertIn("experiment-a", crystal[gc.VISIBILITY].reason)
         self.assertEqual(crystal[gc.GPU_DRIVER].status, gc.WARN)
         self.assertEqual(golden_rows["alice-desktop-shelved"].verdict, gc.FAIL)
+        # nova's snapshot after the real golden images
+        self.assertEqual([e.image.name for e in res.context["golden_table"].data][-1],
+                         "alice-desktop-shelved")
         self.assertContains(res, 'data-check="video"')
         self.assertContains(res, "heps-check-fail")
         self.assertContains(res, "hw_video_model not set")

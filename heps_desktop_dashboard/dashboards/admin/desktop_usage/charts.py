@@ -38,12 +38,18 @@ def top_series(series, other_label, limit=MAX_SERIES):
 
 
 def _hours(value):
-    return f"{value:.1f}"
+    return f"{value:.2f}"
 
 
 def _n(value):
     """A coordinate as format_html gets it (it escapes every argument into a string)."""
     return f"{value:.1f}"
+
+
+def axis_label(value, top):
+    """A gridline's value with as many decimals as the scale needs (0.05 under 1)."""
+    digits = 0 if top >= 10 else (1 if top >= 2 else 2)
+    return f"{value:.{digits}f}"
 
 
 def _grid(top):
@@ -52,7 +58,8 @@ def _grid(top):
     for step in range(5):
         value = top * step / 4
         y = TOP + plot_h - plot_h * step / 4
-        lines.append((LEFT, _n(y), WIDTH - RIGHT, _n(y), LEFT - 4, _n(y + 4), _hours(value)))
+        lines.append((LEFT, _n(y), WIDTH - RIGHT, _n(y), LEFT - 4, _n(y + 4),
+                      axis_label(value, top)))
     return format_html_join(
         "", '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#e5e5e5"></line>'
         '<text x="{}" y="{}" text-anchor="end" font-size="10" fill="#666">{}</text>',

@@ -45,7 +45,7 @@ class Labels:
 
 
 def gpu_text(by_class):
-    return ", ".join(f"{core_usage.class_label(key)} {hours:.1f}"
+    return ", ".join(f"{core_usage.class_label(key)} {hours:.2f}"
                      for key, hours in sorted(by_class.items()) if hours) or "—"
 
 
@@ -58,8 +58,8 @@ class UsageRow:
         self.name = labels.of_key(line.key, by)
         self.project = labels.project(line.project_id) if line.project_id else ""
         self.desktops = line.desktops
-        self.desktop_hours = round(line.desktop_hours, 1)
-        self.gpu_hours = round(line.gpu_hours, 1)
+        self.desktop_hours = round(line.desktop_hours, 2)
+        self.gpu_hours = round(line.gpu_hours, 2)
         self.gpu_classes = gpu_text(line.gpu_by_class)
 
 

@@ -68,10 +68,19 @@ class ReportMixin:
         return found
 
     def usage_rows(self):
+        """The table's rows; its first column named after the grouping, the project
+        column shown for experiments only (an experiment id is per project)."""
+        group = self.period_form().choice()[3]
+        table = getattr(self, "table", None)
+        if table is not None:
+            table.query_string = self.period_form().query_string()
+            table.columns["name"].verbose_name = usage_forms.GROUP_LABELS[group]
+            if group != core_usage.BY_EXPERIMENT and "project" in table.columns:
+                column = table.columns["project"]
+                column.classes = [*column.classes, "hide"]  # the list is the class's
         found = self.report()
         if found is None:
             return []
-        group = self.period_form().choice()[3]
         labels = usage_report.Labels(found)
         return [usage_report.UsageRow(line, group, labels) for line in found.lines(group)]
 
@@ -105,7 +114,6 @@ class IndexView(AdminReportMixin, tables.DataTableView):
     page_title = _("Usage")
 
     def get_data(self):
-        self.table.query_string = self.period_form().query_string()
         return self.usage_rows()
 
     def get_context_data(self, **kwargs):
@@ -160,7 +168,7 @@ class SparklineView(generic.View):
         for key, hours in series.items():
             if core_usage.serves(key, resource_class, traits):
                 values = [a + b for a, b in zip(values, hours, strict=True)]
-        label = _("GPU-hours per day, last %(days)s days: %(total).1f in all") % {
+        label = _("GPU-hours per day, last %(days)s days: %(total).2f in all") % {
             "days": SPARK_DAYS, "total": sum(values)}
         response = http.HttpResponse(charts.sparkline(values, label),
                                      content_type="image/svg+xml")

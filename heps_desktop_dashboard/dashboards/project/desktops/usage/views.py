@@ -37,7 +37,6 @@ class UsageView(ProjectReportMixin, tables.DataTableView):
     page_title = _("Desktop Usage")
 
     def get_data(self):
-        self.table.query_string = self.period_form().query_string()
         return self.usage_rows()
 
     def get_context_data(self, **kwargs):
