@@ -73,16 +73,6 @@ SHARE_REVOKE = "share.revoke"
 ACTIONS += (DESKTOP_START, DESKTOP_STOP, DESKTOP_REBOOT, DESKTOP_SHELVE, DESKTOP_UNSHELVE,
             DESKTOP_RENAME, DESKTOP_ACCESS, CONSOLE_OPEN, CONSOLE_SUPPORT, SHARE_GRANT,
             SHARE_REVOKE)
-# Admin changes (services/quotas.py, services/profiles_admin.py).
-QUOTA_SET = "quota.set"                  # a project's limit (keystone or nova)
-QUOTA_DEFAULT_SET = "quota.default_set"  # a default (registered) limit
-PROFILE_CREATE = "profile.create"
-PROFILE_RETIRE = "profile.retire"        # hidden from launch, kept for its desktops
-PROFILE_DELETE = "profile.delete"
-ACTIONS += (QUOTA_SET, QUOTA_DEFAULT_SET, PROFILE_CREATE, PROFILE_RETIRE, PROFILE_DELETE)
-# The golden-image catalog (services/catalog.py).
-IMAGE_CATALOG = "image.catalog"          # an image marked, unmarked or its entry edited
-ACTIONS += (IMAGE_CATALOG,)
 ERROR_MAX = 300
 
 
