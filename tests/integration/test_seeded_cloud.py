@@ -100,3 +100,16 @@ def test_seed_is_idempotent(devcloud):
         env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr + out.stdout
     assert " 0 created, 0 updated," in out.stdout, out.stdout
+
+
+def test_secret_files_are_private(devcloud):
+    """admin-openrc.sh, passwords.env, clouds.yaml and the service configs hold passwords:
+    readable by their owner only."""
+    import stat
+
+    secrets = [devcloud.state / name for name in ("admin-openrc.sh", "passwords.env",
+                                                  "clouds.yaml")]
+    secrets += sorted((devcloud.state / "etc").rglob("*.conf"))
+    loose = [str(p) for p in secrets
+             if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert not loose

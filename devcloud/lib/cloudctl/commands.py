@@ -245,9 +245,8 @@ def _write_client_files(pw):
              "      user_domain_name: Default\n      project_domain_name: Default\n")
     if not clouds.exists() or "devcloud-admin:" not in clouds.read_text():
         rest = clouds.read_text().split("clouds:", 1)[-1] if clouds.exists() else ""
-        clouds.write_text("clouds:\n" + admin + rest.lstrip("\n"))
-        clouds.chmod(0o600)
-    (STATE / "admin-openrc.sh").write_text(
+        configs.write_private(clouds, "clouds:\n" + admin + rest.lstrip("\n"))
+    configs.write_private(STATE / "admin-openrc.sh",
         "# source me: admin credentials of the dev cloud (demo only)\n"
         "export OS_AUTH_URL=http://127.0.0.1:5000/v3 OS_IDENTITY_API_VERSION=3\n"
         f"export OS_USERNAME=admin OS_PASSWORD={pw['ADMIN_PASSWORD']} OS_PROJECT_NAME=admin\n"

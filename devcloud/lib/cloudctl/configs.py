@@ -1,5 +1,6 @@
 """Passwords and the service configuration files rendered from devcloud/etc-templates."""
 
+import os
 import secrets
 import shutil
 from string import Template
@@ -17,14 +18,25 @@ COMPUTE_HOSTS = {  # host: options of its [heps_fake] section
 }
 
 
+def write_private(path, text):
+    """Write a file that holds secrets: created 0600 (never readable by others, not even
+    for a moment), an existing one made 0600 before it is rewritten."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.chmod(0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 def passwords():
     """ADMIN_PASSWORD, SERVICE_PASSWORD, DB_PASSWORD: generated once per state dir."""
     if not PASSWORDS.exists():
         STATE.mkdir(parents=True, exist_ok=True)
         lines = [f"{k}={secrets.token_hex(10)}\n"
                  for k in ("ADMIN_PASSWORD", "SERVICE_PASSWORD", "DB_PASSWORD")]
-        PASSWORDS.write_text("# generated once for this state dir (demo only)\n" + "".join(lines))
-        PASSWORDS.chmod(0o600)
+        write_private(PASSWORDS, "# generated once for this state dir (demo only)\n"
+                      + "".join(lines))
     vals = {}
     for line in PASSWORDS.read_text().splitlines():
         if "=" in line and not line.startswith("#"):
@@ -55,10 +67,8 @@ def _values(pw):
 
 
 def _render(template, dest, values):
-    dest.parent.mkdir(parents=True, exist_ok=True)
     text = Template((TEMPLATES / template).read_text()).substitute(values)
-    dest.write_text(text)
-    dest.chmod(0o600)
+    write_private(dest, text)
 
 
 def write_all(pw, compute_driver, mechanism_drivers):
