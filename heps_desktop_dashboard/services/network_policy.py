@@ -247,18 +247,22 @@ def release(ctx, floating_ip, server_id, name="", project_id=None):
 # --- what the detail page shows ------------------------------------------------------------
 
 def rule_text(rule, group_names=None):
-    """One rule in words: ``ingress IPv4 tcp 22-22 from 10.0.0.0/8``."""
-    protocol = rule.get("protocol") or "any protocol"
+    """One rule in words, in the user's language: ``ingress IPv4 tcp port 22 from
+    10.0.0.0/8``."""
     low, high = rule.get("port_range_min"), rule.get("port_range_max")
-    ports = "" if low in (None, "") else (f" port {low}" if low == high
-                                          else f" ports {low}-{high}")
-    remote = rule.get("remote_ip_prefix")
+    what = [str(rule.get("protocol") or _("any protocol"))]
+    if low not in (None, ""):
+        what.append(_("port %(port)s") % {"port": low} if low == high
+                    else _("ports %(low)s-%(high)s") % {"low": low, "high": high})
+    remote = rule.get("remote_ip_prefix") or _("anywhere")
     if rule.get("remote_group_id"):
-        remote = "group " + (group_names or {}).get(rule["remote_group_id"],
-                                                    rule["remote_group_id"])
-    where = "from" if rule.get("direction") == "ingress" else "to"
-    return (f"{rule.get('direction')} {rule.get('ethertype') or 'IPv4'} {protocol}{ports} "
-            f"{where} {remote or 'anywhere'}")
+        remote = _("group %s") % (group_names or {}).get(rule["remote_group_id"],
+                                                         rule["remote_group_id"])
+    values = {"ethertype": rule.get("ethertype") or "IPv4", "what": " ".join(what),
+              "remote": remote}
+    if rule.get("direction") == "ingress":
+        return _("ingress %(ethertype)s %(what)s from %(remote)s") % values
+    return _("egress %(ethertype)s %(what)s to %(remote)s") % values
 
 
 def effective(ctx, server_id):
