@@ -81,7 +81,7 @@ class StartDesktop(_DesktopBatch):
 
 class StopDesktop(_DesktopBatch):
     name = "stop"
-    classes = ("btn-danger",)
+    action_type = "danger"
     policy_rules = (("compute", "os_compute_api:servers:stop"),)
     help_text = _("Unsaved work in the desktop's session is lost. Its GPU stays reserved "
                   "for you; shelve the desktop to give the GPU back.")
@@ -103,7 +103,7 @@ class StopDesktop(_DesktopBatch):
 
 class SoftRebootDesktop(_DesktopBatch):
     name = "soft_reboot"
-    classes = ("btn-danger",)
+    action_type = "danger"
     policy_rules = (("compute", "os_compute_api:servers:reboot"),)
     detail_only = True
     help_text = _("Unsaved work in the desktop's session is lost.")
@@ -145,7 +145,7 @@ class HardRebootDesktop(SoftRebootDesktop):
 
 class ShelveDesktop(_DesktopBatch):
     name = "shelve"
-    classes = ("btn-danger",)
+    action_type = "danger"
     policy_rules = (("compute", "os_compute_api:os-shelve:shelve"),)
     needs = access.MANAGE
     help_text = _("Shelving stops the desktop and gives its GPU back to the facility. "

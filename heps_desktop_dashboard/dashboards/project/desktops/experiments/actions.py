@@ -41,7 +41,7 @@ class AttachExperiment(DesktopModalAction):
 class DetachExperiment(tables.BatchAction, PolicyOncePerRequest):
     name = "detach_experiment"
     detail_only = True
-    classes = ("btn-danger",)
+    action_type = "danger"
     policy_rules = (("compute", "os_compute_api:server-metadata:update"),)
     help_text = _("The desktop loses access to its experiment's shares. Over virtiofs a "
                   "running desktop is stopped and started again for it.")
