@@ -194,6 +194,25 @@ def read_desktop(server, policy, now=None):
     )
 
 
+# Rules whose refusal a user reads (RuleError.code): the dashboard words them in the
+# user's language (dashboards/project/desktops/texts.py).
+NAME_EMPTY = "name_empty"
+NAME_TOO_LONG = "name_too_long"
+NAME_CONTROL = "name_control"
+EXTEND_HOURS = "extend_hours"
+EXTEND_MAXIMUM = "extend_maximum"
+
+
+class RuleError(ValueError):
+    """A rule refused a value: ``code`` names the rule and ``params`` its numbers, for the
+    dashboard to say it in the user's language; str() is the reason in English."""
+
+    def __init__(self, code, message, **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 def split_time_left(delta):
     """(days, hours, minutes) of a remaining lifetime, the parts format_time_left shows
     (minutes at least 1 when it is all that is left); None once it has expired."""
@@ -208,7 +227,7 @@ def split_time_left(delta):
 
 def format_time_left(delta):
     """Short human form of a remaining lifetime: '2d 3h', '5h 10m', '12m', 'expired'
-    (the dashboard shows it in the user's language: desktops/time_text.py)."""
+    (the dashboard shows it in the user's language: desktops/texts.py)."""
     if delta is None:
         return ""
     parts = split_time_left(delta)
@@ -244,11 +263,12 @@ def clean_name(value):
     """Strip and check a user-given desktop name; raises ValueError with the reason."""
     name = (value or "").strip()
     if not name:
-        raise ValueError("a desktop needs a name")
+        raise RuleError(NAME_EMPTY, "a desktop needs a name")
     if len(name) > NAME_MAX:
-        raise ValueError(f"a desktop name is at most {NAME_MAX} characters")
+        raise RuleError(NAME_TOO_LONG, f"a desktop name is at most {NAME_MAX} characters",
+                        max=NAME_MAX)
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise ValueError("a desktop name cannot contain control characters")
+        raise RuleError(NAME_CONTROL, "a desktop name cannot contain control characters")
     return name
 
 
@@ -257,11 +277,13 @@ def extended_expiry(current, hours, max_hours, now=None):
     expiry, and never more than ``max_hours`` from now."""
     now = now or utcnow()
     if not isinstance(hours, int) or isinstance(hours, bool) or hours < 1:
-        raise ValueError("extend by a whole number of hours, at least 1")
+        raise RuleError(EXTEND_HOURS, "extend by a whole number of hours, at least 1")
     start = max(now, current) if current else now
     limit = now + datetime.timedelta(hours=max_hours)
     if start >= limit:
-        raise ValueError(f"the desktop already runs until the maximum of {max_hours} hours")
+        raise RuleError(EXTEND_MAXIMUM,
+                        f"the desktop already runs until the maximum of {max_hours} hours",
+                        max=max_hours)
     return min(start + datetime.timedelta(hours=hours), limit)
 
 

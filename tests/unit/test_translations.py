@@ -16,6 +16,7 @@ import gettext
 import pathlib
 import re
 
+import pytest
 from django.utils import translation
 from django.utils.translation.template import templatize
 
@@ -240,15 +241,17 @@ def test_javascript_text_goes_through_gettext():
         assert all(all(e["strs"]) for e in po_entries(djangojs) if e["id"])
 
 
+NOW = datetime.datetime(2026, 11, 29, 9, tzinfo=datetime.UTC)
 SSH_RULE = {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
             "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "10.0.0.0/8"}
 
 
 def test_sample_strings_come_out_in_chinese():
+    from heps_desktop_dashboard.core import desktops as core_desktops
     from heps_desktop_dashboard.dashboards.admin.desktops import actions as admin_actions
     from heps_desktop_dashboard.dashboards.project.desktops import actions
     from heps_desktop_dashboard.dashboards.project.desktops import forms
-    from heps_desktop_dashboard.dashboards.project.desktops import time_text
+    from heps_desktop_dashboard.dashboards.project.desktops import texts
     from heps_desktop_dashboard.services import network_policy
 
     left = datetime.timedelta(hours=23, minutes=59, seconds=30)
@@ -267,10 +270,13 @@ def test_sample_strings_come_out_in_chinese():
         assert translation.ngettext("%(free)s free now", "%(free)s free now", 3) % {
             "free": 3} == "当前空闲 3 个"
         assert translation.gettext("Experiment Desktops") == "实验桌面"
-        assert time_text.time_left(left) == "23 小时 59 分钟"
-        assert time_text.time_left(-left) == "已过期"
+        assert texts.time_left(left) == "23 小时 59 分钟"
+        assert texts.time_left(-left) == "已过期"
+        with pytest.raises(ValueError) as refused:
+            core_desktops.extended_expiry(NOW + datetime.timedelta(hours=168), 1, 168, NOW)
+        assert texts.rule_error(refused.value) == "桌面已运行到从现在起 168 小时的上限。"
         assert network_policy.rule_text(SSH_RULE) == "入口 IPv4 tcp 端口 22，来自 10.0.0.0/8"
     with translation.override("en"):
         assert str(actions.StartDesktop.action_present(2)) == "Start Desktops"
-        assert time_text.time_left(left) == "23h 59m"
+        assert texts.time_left(left) == "23h 59m"
         assert network_policy.rule_text(SSH_RULE) == "ingress IPv4 tcp port 22 from 10.0.0.0/8"

@@ -13,6 +13,7 @@ from horizon import messages
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.dashboards.project.desktops import texts
 from heps_desktop_dashboard.services import fleet
 
 _ID = validators.RegexValidator(r"^[0-9A-Za-z_-]{1,64}$", _("Not a valid id."))
@@ -102,7 +103,7 @@ class ExtendForm(forms.SelfHandlingForm):
                 desktops.extended_expiry(self.desktop.expires_at, data["hours"],
                                          fleet.ADMIN_MAX_HOURS)
             except ValueError as exc:
-                self.add_error("hours", str(exc))
+                self.add_error("hours", texts.rule_error(exc))
         return data
 
     def get_success_url(self):
@@ -113,7 +114,7 @@ class ExtendForm(forms.SelfHandlingForm):
             new = fleet.extend(api.context.for_request(request), self.desktop.id,
                                data["hours"], data["reason"])
         except ValueError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, texts.rule_error(exc))
             return False
         except Exception:
             exceptions.handle(request, _("Unable to extend the desktop."))

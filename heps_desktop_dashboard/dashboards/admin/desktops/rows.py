@@ -11,7 +11,7 @@ from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import profiles
 from heps_desktop_dashboard.dashboards.project.desktops import choices
-from heps_desktop_dashboard.dashboards.project.desktops import time_text
+from heps_desktop_dashboard.dashboards.project.desktops import texts
 
 _NAMES_KEY = "heps-desktops:admin-names:%s"
 _NAMES_TTL = 3600
@@ -89,7 +89,7 @@ class FleetRow:
 
     @property
     def time_left(self):
-        return time_text.time_left(self.info.time_left(self.now))
+        return texts.time_left(self.info.time_left(self.now))
 
     @property
     def expiring(self):

@@ -10,6 +10,7 @@ from horizon import messages
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.dashboards.project.desktops import texts
 from heps_desktop_dashboard.services import access
 from heps_desktop_dashboard.services import desktop_actions
 
@@ -45,7 +46,7 @@ class ExtendForm(_DesktopForm):
                 desktops.extended_expiry(self.desktop.expires_at, data["hours"],
                                          conf.get("max_lifetime_hours"))
             except ValueError as exc:
-                self.add_error("hours", str(exc))
+                self.add_error("hours", texts.rule_error(exc))
         return data
 
     def handle(self, request, data):
@@ -56,7 +57,7 @@ class ExtendForm(_DesktopForm):
             messages.error(request, exc.message)
             return False
         except ValueError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, texts.rule_error(exc))
             return False
         except Exception:
             exceptions.handle(request, _("Unable to extend the desktop."))
@@ -74,7 +75,7 @@ class RenameForm(_DesktopForm):
         try:
             return desktops.clean_name(self.cleaned_data.get("name"))
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(texts.rule_error(exc)) from exc
 
     def handle(self, request, data):
         try:

@@ -23,6 +23,7 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import quota
 from heps_desktop_dashboard.dashboards.project.desktops import launch_catalog
+from heps_desktop_dashboard.dashboards.project.desktops import texts as desktop_texts
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import launch
@@ -189,7 +190,8 @@ class LaunchForm(forms.SelfHandlingForm):
         try:
             return desktops.clean_name(name)
         except ValueError as exc:
-            raise forms.ValidationError(_("That name cannot be used: %s") % exc) from exc
+            raise forms.ValidationError(
+                _("That name cannot be used: %s") % desktop_texts.rule_error(exc)) from exc
 
     def clean_launch_token(self):
         token = (self.cleaned_data.get("launch_token") or "").strip()

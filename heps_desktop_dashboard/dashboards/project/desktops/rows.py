@@ -11,7 +11,7 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import profiles
 from heps_desktop_dashboard.dashboards.project.desktops import choices
-from heps_desktop_dashboard.dashboards.project.desktops import time_text
+from heps_desktop_dashboard.dashboards.project.desktops import texts
 from heps_desktop_dashboard.services import access
 
 LOG = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ class DesktopRow:
 
     @property
     def time_left(self):
-        return time_text.time_left(self.info.time_left())
+        return texts.time_left(self.info.time_left())
 
     @property
     def metadata_problems(self):
