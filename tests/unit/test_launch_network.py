@@ -2,6 +2,8 @@
 gets, a hand-made POST naming a network or a port is refused with a message (nothing is
 created), and the Public address checkbox only exists for profiles that allow it."""
 
+from django.urls import reverse
+from keystoneauth1 import exceptions as ks_exc
 from openstack_dashboard.test import helpers as test
 from unit.test_launch import LAUNCH_URL
 from unit.test_launch import LOAD
@@ -9,6 +11,7 @@ from unit.test_launch import LaunchTestBase
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.services import network_policy
+from test_data import desktops_data
 from test_data import launch_data as data
 from test_data.contexts import IsUserContext
 
@@ -93,3 +96,39 @@ class LaunchNetworkTests(LaunchTestBase):
             self._user(), "ext-1", f"heps-desktop:{server.id}", project_id=None)
         metadata = self.mock_desktop_create.call_args.kwargs["metadata"]
         self.assertEqual(metadata["heps:public_ip"], "requested")
+
+
+class NetworkTabTests(test.TestCase):
+    @test.create_mocks({api.nova: ["desktop_get"], api.glance: ["images_by_id"],
+                        api.neutron: ["server_ports", "security_groups", "floating_ips"]})
+    def test_the_network_tab_shows_the_effective_rules_read_only(self):
+        server = desktops_data.server()
+        self.mock_desktop_get.return_value = server
+        self.mock_images_by_id.return_value = {}
+        self.mock_server_ports.return_value = [{
+            "id": "p1", "network_id": "net-1", "security_groups": ["sg-exp-1"],
+            "fixed_ips": [{"ip_address": "10.42.1.7"}]}]
+        self.mock_security_groups.return_value = [data.security_group()]
+        self.mock_floating_ips.return_value = []
+        url = reverse("horizon:project:desktops:detail", args=[server.id])
+        res = self.client.get(url + "?tab=desktop_details__network",
+                              HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+        self.assertEqual(res.status_code, 200)
+        self.assertContains(res, "heps-exp-2026-0142")
+        self.assertContains(res, "egress IPv4 any protocol to anywhere")
+        self.assertContains(res, "No ingress rule")
+        self.assertContains(res, "10.42.1.7")
+        self.assertContains(res, "None (reachable only through its console)")
+
+    @test.create_mocks({api.nova: ["desktop_get"], api.glance: ["images_by_id"],
+                        api.neutron: ["server_ports"]})
+    def test_neutron_down_is_a_message_not_a_500(self):
+        server = desktops_data.server()
+        self.mock_desktop_get.return_value = server
+        self.mock_images_by_id.return_value = {}
+        self.mock_server_ports.side_effect = ks_exc.ConnectFailure("neutron down")
+        url = reverse("horizon:project:desktops:detail", args=[server.id])
+        res = self.client.get(url + "?tab=desktop_details__network",
+                              HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+        self.assertEqual(res.status_code, 200)
+        self.assertContains(res, "security rules cannot be shown now")
