@@ -51,8 +51,15 @@ def images_by_id(ctx, image_ids):
     return {image.id: image for image in _list(ctx, {"id": "in:" + ",".join(ids)})}
 
 
+# nova copies an image's properties (heps_golden included) into its snapshots, shelve
+# and backup images: those are never offered for launch.
+NOVA_IMAGE_TYPES = ("snapshot", "backup")
+
+
 def golden_image_list(ctx):
-    """Active golden images (``heps_golden=true``) the context can see, in one call."""
+    """Active golden images (``heps_golden=true``) the context can see, in one call;
+    nova's snapshot, shelve and backup images of them left out."""
     found = _list(ctx, {images.GOLDEN_PROPERTY: "true", "status": "active"})
-    return sorted((image for image in found if images.is_golden(image)),
+    return sorted((image for image in found if images.is_golden(image)
+                   and image.properties.get("image_type") not in NOVA_IMAGE_TYPES),
                   key=lambda image: (image.name or "").lower())

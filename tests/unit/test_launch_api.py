@@ -269,3 +269,15 @@ class LaunchServiceTests(test.TestCase):
                 self.assertRaises(launch.LaunchFailed) as caught:
             launch.launch(ctx, self._request())
         self.assertEqual(caught.exception.left_over, server.id)
+
+
+def test_golden_catalog_leaves_out_nova_snapshots_of_golden_images():
+    from heps_desktop_dashboard.api import glance
+
+    listed = [glance.Image("a", "golden", "active", {"heps_golden": "true"}),
+              glance.Image("b", "golden-shelved", "active",
+                           {"heps_golden": "true", "image_type": "snapshot"}),
+              glance.Image("c", "golden-backup", "active",
+                           {"heps_golden": "true", "image_type": "backup"})]
+    with mock.patch.object(glance, "_list", return_value=listed):
+        assert [i.id for i in glance.golden_image_list(mock.Mock())] == ["a"]
