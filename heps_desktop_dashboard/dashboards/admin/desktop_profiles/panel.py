@@ -1,9 +1,9 @@
-import horizon
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from heps_desktop_dashboard.dashboards.admin.base import AdminPanel
 
-class DesktopProfiles(horizon.Panel):
+
+class DesktopProfiles(AdminPanel):
     """Admin › Experiment Desktops › Desktop Profiles: the flavors desktops launch with."""
 
     name = _("Desktop Profiles")
@@ -11,9 +11,3 @@ class DesktopProfiles(horizon.Panel):
     permissions = ("openstack.services.compute",)
     # As the other admin panels: compute's admin rule, on every URL (GET and POST).
     policy_rules = (("compute", "context_is_admin"),)
-
-    def allowed(self, context):
-        if (("compute" in getattr(settings, "SYSTEM_SCOPE_SERVICES", ()))
-                != bool(getattr(context["request"].user, "system_scoped", False))):
-            return False
-        return super().allowed(context)

@@ -1,9 +1,9 @@
-import horizon
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from heps_desktop_dashboard.dashboards.admin.base import AdminPanel
 
-class DesktopQuotas(horizon.Panel):
+
+class DesktopQuotas(AdminPanel):
     """Admin › Experiment Desktops › Desktop Quotas: every project's limits and usage."""
 
     name = _("Desktop Quotas")
@@ -11,9 +11,3 @@ class DesktopQuotas(horizon.Panel):
     permissions = ("openstack.services.compute",)
     # As the other admin panels: compute's admin rule, on every URL (GET and POST).
     policy_rules = (("compute", "context_is_admin"),)
-
-    def allowed(self, context):
-        if (("compute" in getattr(settings, "SYSTEM_SCOPE_SERVICES", ()))
-                != bool(getattr(context["request"].user, "system_scoped", False))):
-            return False
-        return super().allowed(context)

@@ -1,9 +1,9 @@
-import horizon
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from heps_desktop_dashboard.dashboards.admin.base import AdminPanel
 
-class Desktops(horizon.Panel):
+
+class Desktops(AdminPanel):
     """Admin › Experiment Desktops › Desktops: every project's desktops."""
 
     name = _("Desktops")
@@ -12,9 +12,3 @@ class Desktops(horizon.Panel):
     # As Horizon's Admin › Instances panel: compute's admin rule, on every URL (GET and
     # POST) of the panel.
     policy_rules = (("compute", "context_is_admin"),)
-
-    def allowed(self, context):
-        if (("compute" in getattr(settings, "SYSTEM_SCOPE_SERVICES", ()))
-                != bool(getattr(context["request"].user, "system_scoped", False))):
-            return False
-        return super().allowed(context)

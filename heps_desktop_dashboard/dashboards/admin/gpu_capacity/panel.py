@@ -1,9 +1,9 @@
-import horizon
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from heps_desktop_dashboard.dashboards.admin.base import AdminPanel
 
-class GpuCapacity(horizon.Panel):
+
+class GpuCapacity(AdminPanel):
     """Admin › Experiment Desktops › GPU Capacity: placement's GPUs, free and held."""
 
     name = _("GPU Capacity")
@@ -11,9 +11,3 @@ class GpuCapacity(horizon.Panel):
     permissions = ("openstack.services.compute",)
     # As Horizon's Admin › Instances panel: compute's admin rule, on every URL.
     policy_rules = (("compute", "context_is_admin"),)
-
-    def allowed(self, context):
-        if (("compute" in getattr(settings, "SYSTEM_SCOPE_SERVICES", ()))
-                != bool(getattr(context["request"].user, "system_scoped", False))):
-            return False
-        return super().allowed(context)
