@@ -1,6 +1,7 @@
 """The validation checklist of a golden image: each check is a plain function of glance's
 image record and the desktop profiles that may boot it, and answers pass, warn or fail
-with the reason."""
+with the reason: a code and its parameters (REASONS words it in English; the admin
+dashboard in the admin's language, dashboards/admin/golden_images/texts.py)."""
 
 import dataclasses
 import math
@@ -34,11 +35,78 @@ KEYS = (ORIGIN, STATUS, DISK_FORMAT, VIDEO, GUEST_AGENT, MIN_RAM, MIN_DISK, VISI
         CATALOG_TEXT)
 
 
+# Reason codes, with their English words (placeholders are %(name)s of Check.params).
+REASONS = {
+    "snapshot_inherited": "nova's snapshot of server %(server)s (shelve, backup or a user's "
+                          "snapshot): it inherited the golden flag from its image, unmark it",
+    "snapshot": "nova's snapshot of server %(server)s (shelve, backup or a user's snapshot)",
+    "saved_desktop": "saved desktop %(desktop)s",
+    "uploaded": "uploaded image",
+    "active": "active",
+    "not_active": "%(status)s: nova boots active images only",
+    "no_status": "no status: nova boots active images only",
+    "no_disk_format": "no disk format: the image has no data yet",
+    "iso": "iso: boots an installer, not a ready desktop",
+    "bad_disk_format": "%(format)s: KVM desktops boot raw or qcow2; convert it "
+                       "(qemu-img convert -O qcow2)",
+    "bad_container": "%(format)s in a %(container)s container: nova expects bare",
+    "disk_format_ok": "%(format)s",
+    "video_ram_too_high": "hw_video_ram %(wanted)s MB is more than %(profiles)s allows: nova "
+                          "refuses to boot it",
+    "video_unset": "hw_video_model not set: the desktop gets the hypervisor's default adapter "
+                   "(low resolutions, slow console); set virtio or qxl",
+    "video_none": "hw_video_model none: no display, the console stays black",
+    "video_slow": "hw_video_model %(model)s: virtio or qxl give desktop resolutions and a "
+                  "fast console",
+    "video_ok": "hw_video_model %(model)s",
+    "agent_ok": "hw_qemu_guest_agent %(value)s",
+    "agent_unset": "hw_qemu_guest_agent not set: no guest agent, so no quiesced snapshot "
+                   "(Save as Image) and no clean shutdown through it",
+    "no_profile": "no desktop profile to check against",
+    "ram_short": "min RAM %(need)s MB is more than %(profiles)s offers: nova refuses to boot "
+                 "it with them",
+    "ram_ok": "min RAM %(need)s MB fits every profile (smallest %(smallest)s MB)",
+    "disk_short": "needs a %(need)s GB root disk (min disk and virtual size); %(profiles)s "
+                  "offers less",
+    "disk_zero": "%(profiles)s has no root disk size (0 GB): nova lets only admins boot "
+                 "images with such a flavor",
+    "disk_ok": "needs %(need)s GB, every profile's root disk is large enough",
+    "disk_ok_unknown": "needs %(need)s GB, every profile's root disk is large enough "
+                       "(virtual size unknown)",
+    "members_unknown": "shared: its members could not be read",
+    "shared_unaccepted": "shared, but no project accepted it: only %(owner)s sees it",
+    "shared_pending": "shared with %(accepted)s; %(pending)s did not accept it (glance lists "
+                      "shared images to accepted members only)",
+    "shared_ok": "shared with %(accepted)s and its owner %(owner)s",
+    "hidden": "hidden (os_hidden): glance lists it to nobody, the launch form never shows it",
+    "community": "community: glance does not list community images by default, the launch "
+                 "form never shows it",
+    "public": "public: every project that may use a desktop profile sees it",
+    "private": "private: only project %(owner)s sees it in the launch form",
+    "unseen": "no project that sees it may use a desktop profile (every profile is private "
+              "to other projects)",
+    "no_gpu_profile": "no GPU profile",
+    "gpu_driver_ok": "declares %(driver)s for %(profiles)s",
+    "gpu_driver_unset": "%(property)s not declared: desktops of %(profiles)s may boot without "
+                        "a working GPU driver",
+    "no_catalog_text": "no techniques and no description: the launch form shows the name only",
+    "no_techniques": "no techniques: the launch form shows the name only",
+    "no_description": "no description: the launch form shows the name only",
+    "techniques": "%(techniques)s",
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Check:
     key: str
     status: str
-    reason: str
+    code: str
+    params: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def reason(self):
+        """The reason in English."""
+        return REASONS[self.code] % self.params
 
 
 def worst(checks):
@@ -54,44 +122,43 @@ def origin_check(image):
     """nova copies an image's properties into its snapshots (shelve, backup): such a
     snapshot of a desktop booted from a golden image says it is golden too."""
     if image.instance_snapshot:
-        level = FAIL if image.golden else WARN
-        return Check(ORIGIN, level, f"nova's snapshot of server "
-                                    f"{image.properties.get('instance_uuid')} (shelve, "
-                                    "backup or a user's snapshot)"
-                     + (": it inherited the golden flag from its image, unmark it"
-                        if image.golden else ""))
+        server = image.properties.get("instance_uuid")
+        if image.golden:
+            return Check(ORIGIN, FAIL, "snapshot_inherited", {"server": server})
+        return Check(ORIGIN, WARN, "snapshot", {"server": server})
     if image.properties.get(golden.SOURCE_DESKTOP):
-        return Check(ORIGIN, PASS, f"saved desktop {image.properties[golden.SOURCE_DESKTOP]}")
-    return Check(ORIGIN, PASS, "uploaded image")
+        return Check(ORIGIN, PASS, "saved_desktop",
+                     {"desktop": image.properties[golden.SOURCE_DESKTOP]})
+    return Check(ORIGIN, PASS, "uploaded")
 
 
 def status_check(image):
     if image.status == "active":
         return Check(STATUS, PASS, "active")
-    return Check(STATUS, FAIL, f"{image.status or 'no status'}: nova boots active images "
-                                "only")
+    if not image.status:
+        return Check(STATUS, FAIL, "no_status")
+    return Check(STATUS, FAIL, "not_active", {"status": image.status})
 
 
 def disk_format_check(image):
     fmt, container = image.disk_format or "", image.container_format or ""
     if not fmt:
-        return Check(DISK_FORMAT, FAIL, "no disk format: the image has no data yet")
+        return Check(DISK_FORMAT, FAIL, "no_disk_format")
     if fmt == "iso":
-        return Check(DISK_FORMAT, FAIL, "iso: boots an installer, not a ready desktop")
+        return Check(DISK_FORMAT, FAIL, "iso")
     if fmt not in GOOD_DISK_FORMATS:
-        return Check(DISK_FORMAT, WARN, f"{fmt}: KVM desktops boot raw or qcow2; convert it "
-                                        "(qemu-img convert -O qcow2)")
+        return Check(DISK_FORMAT, WARN, "bad_disk_format", {"format": fmt})
     if container not in GOOD_CONTAINERS:
-        return Check(DISK_FORMAT, WARN, f"{fmt} in a {container} container: nova expects "
-                                        "bare")
-    return Check(DISK_FORMAT, PASS, fmt)
+        return Check(DISK_FORMAT, WARN, "bad_container",
+                     {"format": fmt, "container": container})
+    return Check(DISK_FORMAT, PASS, "disk_format_ok", {"format": fmt})
 
 
 def _video_ram_too_high(image, profiles):
     try:
         wanted = int(image.properties.get("hw_video_ram") or 0)
     except (TypeError, ValueError):
-        return []
+        return None
     too_small = []
     for use in profiles:
         try:
@@ -100,48 +167,43 @@ def _video_ram_too_high(image, profiles):
             allowed = 0
         if wanted and wanted > allowed:
             too_small.append(f"{use.name} ({allowed} MB)")
-    return [f"hw_video_ram {wanted} MB is more than {', '.join(too_small)} allows: nova "
-            "refuses to boot it"] if too_small else []
+    if not too_small:
+        return None
+    return {"wanted": wanted, "profiles": ", ".join(too_small)}
 
 
 def video_check(image, profiles=()):
     model = str(image.properties.get("hw_video_model") or "").strip().lower()
     if not model:
-        return Check(VIDEO, FAIL, "hw_video_model not set: the desktop gets the "
-                                  "hypervisor's default adapter (low resolutions, slow "
-                                  "console); set virtio or qxl")
+        return Check(VIDEO, FAIL, "video_unset")
     if model == "none":
-        return Check(VIDEO, FAIL, "hw_video_model none: no display, the console stays black")
+        return Check(VIDEO, FAIL, "video_none")
     too_high = _video_ram_too_high(image, profiles)
     if too_high:
-        return Check(VIDEO, FAIL, too_high[0])
+        return Check(VIDEO, FAIL, "video_ram_too_high", too_high)
     if model not in GOOD_VIDEO_MODELS:
-        return Check(VIDEO, WARN, f"hw_video_model {model}: virtio or qxl give desktop "
-                                  "resolutions and a fast console")
-    return Check(VIDEO, PASS, f"hw_video_model {model}")
+        return Check(VIDEO, WARN, "video_slow", {"model": model})
+    return Check(VIDEO, PASS, "video_ok", {"model": model})
 
 
 def guest_agent_check(image):
     value = str(image.properties.get("hw_qemu_guest_agent") or "").strip().lower()
     if value in _TRUE:
-        return Check(GUEST_AGENT, PASS, f"hw_qemu_guest_agent {value}")
-    return Check(GUEST_AGENT, WARN, "hw_qemu_guest_agent not set: no guest agent, so no "
-                                    "quiesced snapshot (Save as Image) and no clean "
-                                    "shutdown through it")
+        return Check(GUEST_AGENT, PASS, "agent_ok", {"value": value})
+    return Check(GUEST_AGENT, WARN, "agent_unset")
 
 
 def min_ram_check(image, profiles):
     if not profiles:
-        return Check(MIN_RAM, WARN, "no desktop profile to check against")
+        return Check(MIN_RAM, WARN, "no_profile")
     need = int(image.min_ram or 0)
     short = [p for p in profiles if need > p.profile.ram_mb]
     if short:
-        return Check(MIN_RAM, FAIL, f"min RAM {need} MB is more than "
-                     + ", ".join(f"{p.name} ({p.profile.ram_mb} MB)" for p in short)
-                     + " offers: nova refuses to boot it with them")
+        return Check(MIN_RAM, FAIL, "ram_short", {
+            "need": need,
+            "profiles": ", ".join(f"{p.name} ({p.profile.ram_mb} MB)" for p in short)})
     smallest = min(p.profile.ram_mb for p in profiles)
-    return Check(MIN_RAM, PASS, f"min RAM {need} MB fits every profile (smallest "
-                                f"{smallest} MB)")
+    return Check(MIN_RAM, PASS, "ram_ok", {"need": need, "smallest": smallest})
 
 
 def _needed_disk_gb(image):
@@ -152,20 +214,18 @@ def _needed_disk_gb(image):
 
 def min_disk_check(image, profiles):
     if not profiles:
-        return Check(MIN_DISK, WARN, "no desktop profile to check against")
+        return Check(MIN_DISK, WARN, "no_profile")
     need = _needed_disk_gb(image)
     short = [p for p in profiles if 0 < p.profile.disk_gb < need]
     if short:
-        return Check(MIN_DISK, FAIL, f"needs a {need} GB root disk (min disk and virtual "
-                     "size); " + ", ".join(f"{p.name} has {p.profile.disk_gb} GB"
-                                           for p in short))
+        return Check(MIN_DISK, FAIL, "disk_short", {
+            "need": need,
+            "profiles": ", ".join(f"{p.name} ({p.profile.disk_gb} GB)" for p in short)})
     zero = [p for p in profiles if p.profile.disk_gb == 0]
     if zero:
-        return Check(MIN_DISK, WARN, f"{_names(zero)} has no root disk size (0 GB): nova "
-                                     "lets only admins boot images with such a flavor")
-    unknown = "" if isinstance(image.virtual_size, int) else " (virtual size unknown)"
-    return Check(MIN_DISK, PASS, f"needs {need} GB, every profile's root disk is large "
-                                 f"enough{unknown}")
+        return Check(MIN_DISK, WARN, "disk_zero", {"profiles": _names(zero)})
+    code = "disk_ok" if isinstance(image.virtual_size, int) else "disk_ok_unknown"
+    return Check(MIN_DISK, PASS, code, {"need": need})
 
 
 def profile_projects(profiles):
@@ -181,18 +241,16 @@ def profile_projects(profiles):
 
 def _shared_check(image, members, name_of):
     if members is None:
-        return Check(VISIBILITY, WARN, "shared: its members could not be read")
+        return Check(VISIBILITY, WARN, "members_unknown")
     accepted = sorted(name_of(p) for p, status in members.items() if status == "accepted")
     pending = sorted(name_of(p) for p, status in members.items() if status != "accepted")
     if not accepted:
-        return Check(VISIBILITY, FAIL, f"shared, but no project accepted it: only "
-                                       f"{name_of(image.owner)} sees it")
+        return Check(VISIBILITY, FAIL, "shared_unaccepted", {"owner": name_of(image.owner)})
     if pending:
-        return Check(VISIBILITY, WARN, f"shared with {', '.join(accepted)}; "
-                                       f"{', '.join(pending)} did not accept it (glance "
-                                       "lists shared images to accepted members only)")
-    return Check(VISIBILITY, PASS, f"shared with {', '.join(accepted)} and its owner "
-                                   f"{name_of(image.owner)}")
+        return Check(VISIBILITY, WARN, "shared_pending",
+                     {"accepted": ", ".join(accepted), "pending": ", ".join(pending)})
+    return Check(VISIBILITY, PASS, "shared_ok",
+                 {"accepted": ", ".join(accepted), "owner": name_of(image.owner)})
 
 
 def visibility_check(image, profiles, members=None, project_names=None):
@@ -204,45 +262,42 @@ def visibility_check(image, profiles, members=None, project_names=None):
         return names.get(project_id) or project_id or "?"
 
     if image.hidden:
-        return Check(VISIBILITY, FAIL, "hidden (os_hidden): glance lists it to nobody, the "
-                                       "launch form never shows it")
+        return Check(VISIBILITY, FAIL, "hidden")
     if image.visibility == golden.COMMUNITY:
-        return Check(VISIBILITY, FAIL, "community: glance does not list community images "
-                                       "by default, the launch form never shows it")
+        return Check(VISIBILITY, FAIL, "community")
     allowed = profile_projects(profiles)
     if image.visibility == golden.PUBLIC:
-        return Check(VISIBILITY, PASS, "public: every project that may use a desktop "
-                                       "profile sees it")
+        return Check(VISIBILITY, PASS, "public")
     if image.visibility == golden.SHARED:
         check = _shared_check(image, members, name_of)
         seen_by = {image.owner} | {p for p, s in (members or {}).items() if s == "accepted"}
     else:
-        check = Check(VISIBILITY, WARN, f"private: only project {name_of(image.owner)} "
-                                        "sees it in the launch form")
+        check = Check(VISIBILITY, WARN, "private", {"owner": name_of(image.owner)})
         seen_by = {image.owner}
     if allowed is not None and check.status != FAIL and not seen_by & allowed:
-        return Check(VISIBILITY, FAIL, "no project that sees it may use a desktop profile "
-                                       "(every profile is private to other projects)")
+        return Check(VISIBILITY, FAIL, "unseen")
     return check
 
 
 def gpu_driver_check(image, profiles):
     gpu = [p for p in profiles if p.has_gpu]
     if not gpu:
-        return Check(GPU_DRIVER, PASS, "no GPU profile")
+        return Check(GPU_DRIVER, PASS, "no_gpu_profile")
     if image.gpu_driver:
-        return Check(GPU_DRIVER, PASS, f"declares {image.gpu_driver} for {_names(gpu)}")
-    return Check(GPU_DRIVER, WARN, f"{golden.GPU_DRIVER} not declared: desktops of "
-                                   f"{_names(gpu)} may boot without a working GPU driver")
+        return Check(GPU_DRIVER, PASS, "gpu_driver_ok",
+                     {"driver": image.gpu_driver, "profiles": _names(gpu)})
+    return Check(GPU_DRIVER, WARN, "gpu_driver_unset",
+                 {"property": golden.GPU_DRIVER, "profiles": _names(gpu)})
 
 
 def catalog_text_check(image):
-    missing = [what for what, value in (("techniques", image.techniques),
-                                        ("description", image.description)) if not value]
-    if missing:
-        return Check(CATALOG_TEXT, WARN, f"no {' and no '.join(missing)}: the launch form "
-                                         "shows the name only")
-    return Check(CATALOG_TEXT, PASS, ", ".join(image.techniques))
+    if not image.techniques and not image.description:
+        return Check(CATALOG_TEXT, WARN, "no_catalog_text")
+    if not image.techniques:
+        return Check(CATALOG_TEXT, WARN, "no_techniques")
+    if not image.description:
+        return Check(CATALOG_TEXT, WARN, "no_description")
+    return Check(CATALOG_TEXT, PASS, "techniques", {"techniques": ", ".join(image.techniques)})
 
 
 def checklist(image, profiles, members=None, project_names=None):

@@ -246,3 +246,17 @@ class GoldenPolicyTests(test.BaseAdminViewTests):
         self.assertEqual(self.client.get(URL).status_code, 403)
         self.assertEqual(self.client.post(EDIT, {"golden": "on"}).status_code, 403)
         self.mock_image_update_properties.assert_not_called()
+
+
+class GoldenReasonTextTests(test.TestCase):
+    def test_every_reason_code_has_words_and_simplified_chinese_is_used(self):
+        from django.utils import translation
+
+        from heps_desktop_dashboard.dashboards.admin.golden_images import texts
+        params_only = {"disk_format_ok", "techniques"}
+        self.assertEqual(set(texts.REASON_TEXTS), set(gc.REASONS) - params_only)
+        check = gc.min_ram_check(cd.image(min_ram=12288), cd.uses())
+        self.assertIn("min RAM 12288 MB", texts.reason(check))
+        with translation.override("zh-hans"):
+            self.assertIn("最小内存 12288 MB", texts.reason(check))
+            self.assertIn("heps.cpu.std (8192 MB)", texts.reason(check))

@@ -10,6 +10,7 @@ from horizon import tables
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import golden_checks
+from heps_desktop_dashboard.dashboards.admin.golden_images import texts
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
 from heps_desktop_dashboard.services import catalog
 
@@ -38,7 +39,7 @@ def checklist_html(entry):
         '<span class="heps-checklist" data-verdict="{}">{}</span>', entry.verdict,
         format_html_join("", '<span class="heps-check heps-check-{}" data-check="{}" '
                          'title="{}: {}"><i class="fa fa-{}"></i> {}</span>',
-                         ((c.status, c.key, STATUS_TEXT[c.status], c.reason,
+                         ((c.status, c.key, STATUS_TEXT[c.status], texts.reason(c),
                            ICONS[c.status], CHECK_TITLES[c.key]) for c in entry.checks)))
 
 

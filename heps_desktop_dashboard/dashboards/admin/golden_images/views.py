@@ -14,6 +14,7 @@ from horizon.utils import memoized
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.dashboards.admin.golden_images import forms as catalog_forms
 from heps_desktop_dashboard.dashboards.admin.golden_images import tables as catalog_tables
+from heps_desktop_dashboard.dashboards.admin.golden_images import texts
 from heps_desktop_dashboard.services import catalog
 
 INDEX = "horizon:admin:golden_images:index"
@@ -67,7 +68,7 @@ def _entry(request, image_id):
 
 
 def _checks(entry):
-    return [(catalog_tables.CHECK_TITLES[c.key], c) for c in entry.checks]
+    return [(catalog_tables.CHECK_TITLES[c.key], c, texts.reason(c)) for c in entry.checks]
 
 
 class DetailView(horizon_views.HorizonTemplateView):
