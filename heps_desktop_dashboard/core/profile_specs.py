@@ -214,10 +214,23 @@ def pci_aliases(all_specs):
     return found
 
 
-def unsatisfiable(specs, lines):
-    """Why no host can give the flavor its GPU ("" when some provider can): a GPU
-    class or vGPU type no provider has, or not as many units as asked on one provider.
-    PCI aliases are not in placement and are not judged."""
+# Why no host can give a flavor its GPU (unsatisfiable_reason's code), in English; the
+# admin dashboard words the codes in the admin's language (desktop_profiles/texts.py).
+NO_PROVIDER = "no_provider"
+NO_PROVIDER_TRAITS = "no_provider_traits"
+TOO_FEW = "too_few"
+UNSATISFIABLE_REASONS = {
+    NO_PROVIDER: "no resource provider in placement has %(resource_class)s",
+    NO_PROVIDER_TRAITS: "no resource provider in placement has %(resource_class)s with "
+                        "%(traits)s",
+    TOO_FEW: "no resource provider has %(amount)s %(resource_class)s (at most %(most)s)",
+}
+
+
+def unsatisfiable_reason(specs, lines):
+    """Why no host can give the flavor its GPU, as (code, params), None when some provider
+    can: a GPU class or vGPU type no provider has, or not as many units as asked on one
+    provider. PCI aliases are not in placement and are not judged."""
     for request in quota.gpu_requests(specs):
         # placement's GPU providers are read with their custom (type) traits only
         required = {t for t in request.required if t.startswith("CUSTOM_")}
@@ -226,11 +239,18 @@ def unsatisfiable(specs, lines):
                 if line.resource_class == request.resource_class
                 and required <= set(line.traits) and not forbidden & set(line.traits)]
         if not fits:
-            what = request.resource_class + (f" with {', '.join(request.required)}"
-                                             if request.required else "")
-            return f"no resource provider in placement has {what}"
-        if max(line.capacity for line in fits) < request.amount:
-            return (f"no resource provider has {request.amount} "
-                    f"{request.resource_class} (at most "
-                    f"{max(line.capacity for line in fits)})")
-    return ""
+            if request.required:
+                return NO_PROVIDER_TRAITS, {"resource_class": request.resource_class,
+                                            "traits": ", ".join(request.required)}
+            return NO_PROVIDER, {"resource_class": request.resource_class}
+        most = max(line.capacity for line in fits)
+        if most < request.amount:
+            return TOO_FEW, {"amount": request.amount,
+                             "resource_class": request.resource_class, "most": most}
+    return None
+
+
+def unsatisfiable(specs, lines):
+    """unsatisfiable_reason in English ("" when some provider can)."""
+    found = unsatisfiable_reason(specs, lines)
+    return UNSATISFIABLE_REASONS[found[0]] % found[1] if found else ""

@@ -49,7 +49,9 @@ class ProfileRow:
     projects: list = dataclasses.field(default_factory=list)      # ids (private ones)
     project_names: list = dataclasses.field(default_factory=list)
     desktops: list = dataclasses.field(default_factory=list)
-    problem: str = ""             # why no host can satisfy it ("" when one can)
+    problem: str = ""             # why no host can satisfy it ("" when one can), English
+    problem_code: str = ""        # its core.profile_specs code, with problem_params
+    problem_params: dict = dataclasses.field(default_factory=dict)
 
     @property
     def retired(self):
@@ -113,8 +115,10 @@ def _row(flavor, specs, lines, users):
     except profiles.InvalidProfile as exc:
         row.problem = str(exc)
         return row
-    if lines is not None:
-        row.problem = profile_specs.unsatisfiable(specs, lines)
+    found = profile_specs.unsatisfiable_reason(specs, lines) if lines is not None else None
+    if found:
+        row.problem_code, row.problem_params = found
+        row.problem = profile_specs.UNSATISFIABLE_REASONS[row.problem_code] % found[1]
     return row
 
 

@@ -5,12 +5,14 @@ edit and delete modals are in test_admin_profiles_forms.py."""
 
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import translation
 from keystoneauth1 import exceptions as ks_exc
 from novaclient import exceptions as nova_exc
 from openstack_dashboard.test import helpers as test
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import profiles
+from heps_desktop_dashboard.dashboards.admin.desktop_profiles import texts as profile_texts
 from test_data import desktops_data as data
 from test_data import profile_data as pdata
 from test_data.contexts import IsUserContext
@@ -66,6 +68,10 @@ class ProfileBoardTests(test.BaseAdminViewTests):
         self.assertEqual(found["heps.vgpu.a16"].problem, "")
         self.assertEqual(found["heps.a100.full"].problem, "")
         self.assertContains(res, "No host can run it", count=1)
+        self.assertContains(res, "no resource provider in placement has CUSTOM_HEPS_GPU_H100")
+        with translation.override("zh-hans"):
+            self.assertEqual(profile_texts.problem(found["heps.h100"]),
+                             "Placement 中没有资源提供者拥有 CUSTOM_HEPS_GPU_H100")
         self.assertContains(res, "1 profile asks for a GPU no host has")
         for text in ("CPU pinning", "huge pages", "video RAM ≤ 64 MiB", "Create Profile",
                      "vGPU CUSTOM_HEPS_GPU_A16", "NVIDIA A100 80GB (simulated)"):

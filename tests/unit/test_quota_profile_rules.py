@@ -167,3 +167,11 @@ def test_get_serving_modules_reach_no_writing_call(relative):
                 and ast.unparse(func.value) in ("quotas", "profiles_admin")
                 or ast.unparse(func.value).startswith("api.")
                 and func.attr in MUTATING]
+
+
+def test_unsatisfiable_reason_is_a_code_with_its_numbers():
+    lines = _lines()
+    assert specs_mod.unsatisfiable_reason({"resources:CUSTOM_HEPS_GPU_A100": "4"}, lines) == (
+        specs_mod.TOO_FEW, {"amount": 4, "resource_class": "CUSTOM_HEPS_GPU_A100", "most": 2})
+    assert specs_mod.unsatisfiable_reason({"resources:CUSTOM_HEPS_GPU_A100": "1"},
+                                          lines) is None

@@ -12,6 +12,7 @@ from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import profile_specs
 from heps_desktop_dashboard.core import profiles
 from heps_desktop_dashboard.core import quota
+from heps_desktop_dashboard.dashboards.admin.desktop_profiles import texts
 from heps_desktop_dashboard.dashboards.admin.desktops.actions import ADMIN_RULES
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
 
@@ -94,7 +95,8 @@ def status_html(row):
                            _("Inconsistent"), row.problem)
     if row.problem:
         return format_html('<span class="label label-danger heps-unsatisfiable">{}</span> '
-                           '<small>{}</small>', _("No host can run it"), row.problem)
+                           '<small>{}</small>', _("No host can run it"),
+                           texts.problem(row))
     if row.retired:
         return _("Hidden from launch; kept for its desktops")
     return format_html('<span class="text-success">{}</span>', _("Offered at launch"))
