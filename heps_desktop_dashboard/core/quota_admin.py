@@ -101,6 +101,32 @@ def nova_sees(registered, project=None):
             for name, legacy in LEGACY_NAMES.items()}
 
 
+# What the detected quota driver rests on (Evidence.code), in English; the admin dashboard
+# words the codes in the admin's language (desktop_quotas/texts.py).
+UNREADABLE = "unreadable"
+KEYSTONE_UNREADABLE = "keystone_unreadable"
+NOTHING_COMPARED = "nothing_compared"
+DIFFERS = "differs"
+SAME = "same"
+EVIDENCE = {
+    UNREADABLE: "unreadable",
+    KEYSTONE_UNREADABLE: "keystone unreadable",
+    NOTHING_COMPARED: "nothing to compare",
+    DIFFERS: "nova reports %(name)s=%(nova)s, keystone %(keystone)s",
+    SAME: "nova reports keystone's limits (%(compared)s compared)",
+}
+
+
+class Evidence(str):
+    """The evidence of a detected driver: the English text, with ``code`` and ``params``
+    for the dashboard to say it in the admin's language."""
+
+    def __new__(cls, code, **params):
+        text = super().__new__(cls, EVIDENCE[code] % params if params else EVIDENCE[code])
+        text.code, text.params = code, params
+        return text
+
+
 def detect(registered, nova_defaults, projects=()):
     """``(driver, evidence)``: which quota driver nova uses.
 
@@ -111,7 +137,7 @@ def detect(registered, nova_defaults, projects=()):
     project {"instances", ...})]``. Unified when nova reports exactly keystone's
     numbers everywhere it was asked, legacy otherwise."""
     if registered is None or nova_defaults is None:
-        return UNKNOWN, "unreadable"
+        return UNKNOWN, Evidence(UNREADABLE)
     pairs = [(nova_sees(registered), nova_defaults)]
     pairs += [(nova_sees(registered, keystone), nova) for keystone, nova in projects]
     compared = 0
@@ -121,11 +147,11 @@ def detect(registered, nova_defaults, projects=()):
                 continue
             compared += 1
             if int(reported[legacy]) != int(expected[legacy]):
-                return LEGACY, f"nova reports {legacy}={reported[legacy]}, keystone " \
-                               f"{expected[legacy]}"
+                return LEGACY, Evidence(DIFFERS, name=legacy, nova=reported[legacy],
+                                        keystone=expected[legacy])
     if not compared:
-        return UNKNOWN, "nothing to compare"
-    return UNIFIED, f"nova reports keystone's limits ({compared} compared)"
+        return UNKNOWN, Evidence(NOTHING_COMPARED)
+    return UNIFIED, Evidence(SAME, compared=compared)
 
 
 def unified_lines(registered, project, usage, gpu_classes):

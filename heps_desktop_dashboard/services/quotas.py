@@ -114,7 +114,7 @@ def _lines(driver, readings, project_id, nova_quota, usages, classes):
 
 def _detect(readings, nova_quotas):
     if readings.registered is None or readings.limits is None:
-        return quota_admin.UNKNOWN, "keystone unreadable"
+        return quota_admin.UNKNOWN, quota_admin.Evidence(quota_admin.KEYSTONE_UNREADABLE)
     pairs = [(readings.project_values(project_id),
               {name: item["limit"] for name, item in quota.items()})
              for project_id, quota in nova_quotas.items() if quota]

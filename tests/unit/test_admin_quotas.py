@@ -5,6 +5,7 @@ POST). The modals are in test_admin_quotas_forms.py."""
 
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import translation
 from keystoneauth1 import exceptions as ks_exc
 from novaclient import exceptions as nova_exc
 from openstack_dashboard.test import helpers as test
@@ -92,12 +93,16 @@ class QuotaBoardTests(test.BaseAdminViewTests):
         res = self.client.get(URL)
         self.assertEqual(res.context["driver"], quota_admin.LEGACY)
         self.assertContains(res, "Nova uses its legacy quota driver")
+        self.assertContains(res, "Detected from what nova reports: nova reports instances=")
         a = projects(res)["experiment-a"].lines
         self.assertEqual(a["servers"].limit, 3)          # nova's, not keystone's 10
         self.assertEqual(a["class:VCPU"].limit, 20)
         self.assertFalse(a[VGPU].enforced)              # nova has no GPU quota here
         self.assertEqual(a[VGPU].used, 1)
         self.assertContains(res, "not limited")
+        with translation.override("zh-hans"):
+            res = self.client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        self.assertIn("Nova 报告 instances=", res.context["evidence"])
 
     @test.create_mocks(READS)
     def test_placement_down_shows_gpu_usage_unknown(self):

@@ -19,6 +19,7 @@ def test_unified_driver_when_nova_reports_keystones_numbers():
     driver, evidence = qa.detect(REGISTERED, nova_defaults, [(project, nova_project)])
     assert driver == qa.UNIFIED
     assert "6 compared" in evidence
+    assert (evidence.code, evidence.params) == (qa.SAME, {"compared": 6})
 
 
 def test_legacy_driver_when_nova_has_its_own_numbers():
@@ -27,6 +28,8 @@ def test_legacy_driver_when_nova_has_its_own_numbers():
     driver, evidence = qa.detect(REGISTERED, {"instances": 20, "cores": 64, "ram": 131072},
                                  [({"servers": 10}, {"instances": 7})])
     assert driver == qa.LEGACY and "instances=7" in evidence
+    assert (evidence.code, evidence.params) == (
+        qa.DIFFERS, {"name": "instances", "nova": 7, "keystone": 10})
 
 
 def test_nova_reads_a_missing_keystone_limit_as_zero_and_unlimited_as_minus_one():

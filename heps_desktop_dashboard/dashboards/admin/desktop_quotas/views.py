@@ -35,6 +35,22 @@ DRIVERS = {
                            "(keystone or nova did not answer): nothing can be changed."),
 }
 
+EVIDENCE = {
+    quota_admin.UNREADABLE: _("unreadable"),
+    quota_admin.KEYSTONE_UNREADABLE: _("keystone unreadable"),
+    quota_admin.NOTHING_COMPARED: _("nothing to compare"),
+    quota_admin.DIFFERS: _("nova reports %(name)s=%(nova)s, keystone %(keystone)s"),
+    quota_admin.SAME: _("nova reports keystone's limits (%(compared)s compared)"),
+}
+
+
+def evidence_text(evidence):
+    """core.quota_admin.Evidence in the admin's language (as it is, without a code)."""
+    text = EVIDENCE.get(getattr(evidence, "code", None))
+    if text is None:
+        return evidence
+    return text % evidence.params if evidence.params else str(text)
+
 
 class IndexView(tables.DataTableView):
     template_name = "heps_desktops/admin/desktop_quotas/index.html"
@@ -70,7 +86,7 @@ class IndexView(tables.DataTableView):
             "unavailable": board is None,
             "driver": driver,
             "driver_text": DRIVERS[driver],
-            "evidence": board.evidence if board else "",
+            "evidence": evidence_text(board.evidence) if board else "",
             "over": len(board.over) if board else 0,
             "defaults": [(quota_tables.label(resource), quota_tables.amount(resource, value))
                          for resource, value in (board.defaults.items() if board else ())
