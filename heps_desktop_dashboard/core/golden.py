@@ -5,6 +5,7 @@ import dataclasses
 import re
 
 from heps_desktop_dashboard.core import conventions as names
+from heps_desktop_dashboard.core import desktops
 
 GOLDEN = names.IMAGE_GOLDEN
 TECHNIQUES = names.IMAGE_TECHNIQUES
@@ -89,6 +90,16 @@ class ProfileUse:
         return self.profile.gpu_count > 0
 
 
+# Rules of the catalog fields whose refusal an admin reads (desktops.RuleError.code): the
+# dashboard words them in the admin's language (dashboards/admin/golden_images/forms.py).
+TECHNIQUE_BAD = "technique_bad"
+TECHNIQUES_TOO_MANY = "techniques_too_many"
+TECHNIQUES_TOO_LONG = "techniques_too_long"
+DESCRIPTION_CONTROL = "description_control"
+DESCRIPTION_TOO_LONG = "description_too_long"
+GPU_DRIVER_BAD = "gpu_driver_bad"
+
+
 def split_techniques(raw):
     return [t.strip() for t in str(raw or "").split(",") if t.strip()]
 
@@ -100,32 +111,37 @@ def clean_techniques(raw):
     for technique in split_techniques(str(raw or "").lower()):
         technique = " ".join(technique.split())
         if not TECHNIQUE_RE.match(technique):
-            raise ValueError(f"{technique!r} is not a technique: use letters, digits, "
-                             "spaces, '-' or '_' (at most 40 characters each)")
+            raise desktops.RuleError(
+                TECHNIQUE_BAD, f"{technique!r} is not a technique: use letters, digits, "
+                "spaces, '-' or '_' (at most 40 characters each)", technique=technique)
         if technique not in found:
             found.append(technique)
     if len(found) > TECHNIQUES_MAX:
-        raise ValueError(f"at most {TECHNIQUES_MAX} techniques")
+        raise desktops.RuleError(TECHNIQUES_TOO_MANY, f"at most {TECHNIQUES_MAX} techniques",
+                                 max=TECHNIQUES_MAX)
     joined = ",".join(found)
     if len(joined) > VALUE_MAX:
-        raise ValueError(f"at most {VALUE_MAX} characters together")
+        raise desktops.RuleError(TECHNIQUES_TOO_LONG,
+                                 f"at most {VALUE_MAX} characters together", max=VALUE_MAX)
     return joined
 
 
 def clean_description(raw):
     text = " ".join(str(raw or "").split())
     if _CONTROL_RE.search(text):
-        raise ValueError("control characters are not allowed")
+        raise desktops.RuleError(DESCRIPTION_CONTROL, "control characters are not allowed")
     if len(text) > VALUE_MAX:
-        raise ValueError(f"at most {VALUE_MAX} characters")
+        raise desktops.RuleError(DESCRIPTION_TOO_LONG, f"at most {VALUE_MAX} characters",
+                                 max=VALUE_MAX)
     return text
 
 
 def clean_gpu_driver(raw):
     text = str(raw or "").strip()
     if text and not GPU_DRIVER_RE.match(text):
-        raise ValueError("a driver name and version such as nvidia-550.90 or "
-                         "nvidia-grid-17.3 (letters, digits, '.', '_', '+', '-')")
+        raise desktops.RuleError(GPU_DRIVER_BAD, "a driver name and version such as "
+                                 "nvidia-550.90 or nvidia-grid-17.3 (letters, digits, '.', "
+                                 "'_', '+', '-')")
     return text
 
 

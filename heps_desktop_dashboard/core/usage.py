@@ -234,11 +234,16 @@ def month_start(now):
     return datetime.datetime(now.year, now.month, 1, tzinfo=datetime.UTC)
 
 
+# Rules of a usage period whose refusal an admin reads (desktops.RuleError.code).
+PERIOD_REVERSED = "period_reversed"
+PERIOD_TOO_LONG = "period_too_long"
+
+
 def period_of_dates(first, last):
     """``(start, end)`` datetimes of the UTC dates ``first`` to ``last`` inclusive;
     ValueError when the dates are reversed or span more than MAX_DAYS."""
     if last < first:
-        raise ValueError("the period ends before it starts")
+        raise desktops.RuleError(PERIOD_REVERSED, "the period ends before it starts")
     if (last - first).days + 1 > MAX_DAYS:
-        raise ValueError(f"at most {MAX_DAYS} days")
+        raise desktops.RuleError(PERIOD_TOO_LONG, f"at most {MAX_DAYS} days", max=MAX_DAYS)
     return _midnight(first), _midnight(last + datetime.timedelta(days=1))

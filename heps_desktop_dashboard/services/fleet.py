@@ -244,12 +244,18 @@ def delete(ctx, desktop_id):
     return revocation.revoke_then_delete(ctx, server)
 
 
+# Rules of an admin's extend reason whose refusal the admin reads (desktops.RuleError).
+REASON_SHORT = "reason_short"
+REASON_LONG = "reason_long"
+
+
 def clean_reason(reason):
     text = " ".join(str(reason or "").split())
     if len(text) < 3:
-        raise ValueError("give a reason (at least 3 characters)")
+        raise desktops.RuleError(REASON_SHORT, "give a reason (at least 3 characters)")
     if len(text) > REASON_MAX:
-        raise ValueError(f"a reason is at most {REASON_MAX} characters")
+        raise desktops.RuleError(REASON_LONG, f"a reason is at most {REASON_MAX} characters",
+                                 max=REASON_MAX)
     return text
 
 

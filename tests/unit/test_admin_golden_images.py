@@ -6,6 +6,7 @@ import logging
 
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import translation
 from keystoneauth1 import exceptions as ks_exc
 from novaclient import exceptions as nova_exc
 from openstack_dashboard.test import helpers as test
@@ -170,6 +171,11 @@ class GoldenEditTests(GoldenBase):
             res = self.client.post(EDIT, data)
             self.assertEqual(res.status_code, 200)
             self.assertTrue(res.context["form"].errors)
+        self.assertIn("A driver name and version", str(res.context["form"].errors))
+        with translation.override("zh-hans"):
+            res = self.client.post(EDIT, {"golden": "on", "gpu_driver": "nvidia 550"},
+                                   HTTP_ACCEPT_LANGUAGE="zh-hans")
+        self.assertIn("驱动名称和版本", str(res.context["form"].errors))
         queued = reverse("horizon:admin:golden_images:edit", args=[cd.QUEUED])
         res = self.client.post(queued, {"golden": "on"})
         self.assertFormErrors(res, 1)
@@ -250,8 +256,6 @@ class GoldenPolicyTests(test.BaseAdminViewTests):
 
 class GoldenReasonTextTests(test.TestCase):
     def test_every_reason_code_has_words_and_simplified_chinese_is_used(self):
-        from django.utils import translation
-
         from heps_desktop_dashboard.dashboards.admin.golden_images import texts
         params_only = {"disk_format_ok", "techniques"}
         self.assertEqual(set(texts.REASON_TEXTS), set(gc.REASONS) - params_only)

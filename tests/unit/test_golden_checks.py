@@ -125,3 +125,14 @@ def test_property_changes_add_replace_and_remove():
     to_set, to_remove = golden.property_changes(cd.image(), wanted)
     assert to_set == {golden.TECHNIQUES: "imaging"}
     assert sorted(to_remove) == [golden.DESCRIPTION, golden.GPU_DRIVER]
+
+
+def test_catalog_field_refusals_name_their_rule():
+    with pytest.raises(ValueError) as exc:
+        golden.clean_techniques("imaging;rm")
+    assert (exc.value.code, exc.value.params) == (golden.TECHNIQUE_BAD,
+                                                  {"technique": "imaging;rm"})
+    with pytest.raises(ValueError) as exc:
+        golden.clean_description("x" * 256)
+    assert (exc.value.code, exc.value.params) == (golden.DESCRIPTION_TOO_LONG,
+                                                  {"max": golden.VALUE_MAX})

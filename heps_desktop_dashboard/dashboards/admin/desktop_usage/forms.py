@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import usage as core_usage
+from heps_desktop_dashboard.dashboards.project.desktops import texts
+
+PERIOD_TEXTS = {
+    core_usage.PERIOD_REVERSED: _("The period ends before it starts."),
+    core_usage.PERIOD_TOO_LONG: _("A period is at most %(max)s days."),
+}
 
 GROUP_LABELS = {
     core_usage.BY_PROJECT: _("Project"),
@@ -54,7 +60,7 @@ class PeriodForm(forms.Form):
         try:
             data["period"] = core_usage.period_of_dates(first, last)
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(texts.rule_error(exc, PERIOD_TEXTS)) from exc
         data["start"], data["end"] = first, last
         data["group"] = data.get("group") or self.groups[0]
         data["metric"] = data.get("metric") or core_usage.GPU_HOURS

@@ -18,6 +18,10 @@ from heps_desktop_dashboard.services import fleet
 
 _ID = validators.RegexValidator(r"^[0-9A-Za-z_-]{1,64}$", _("Not a valid id."))
 _HOST = validators.RegexValidator(r"^[0-9A-Za-z._-]{1,255}$", _("Not a valid host name."))
+REASON_TEXTS = {
+    fleet.REASON_SHORT: _("Give a reason (at least 3 characters)."),
+    fleet.REASON_LONG: _("A reason is at most %(max)s characters."),
+}
 STATUSES = (
     ("", _("Any status")),
     ("ACTIVE", _("Active")),
@@ -94,7 +98,7 @@ class ExtendForm(forms.SelfHandlingForm):
         try:
             return fleet.clean_reason(self.cleaned_data.get("reason"))
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(texts.rule_error(exc, REASON_TEXTS)) from exc
 
     def clean(self):
         data = super().clean()
@@ -114,7 +118,7 @@ class ExtendForm(forms.SelfHandlingForm):
             new = fleet.extend(api.context.for_request(request), self.desktop.id,
                                data["hours"], data["reason"])
         except ValueError as exc:
-            messages.error(request, texts.rule_error(exc))
+            messages.error(request, texts.rule_error(exc, REASON_TEXTS))
             return False
         except Exception:
             exceptions.handle(request, _("Unable to extend the desktop."))

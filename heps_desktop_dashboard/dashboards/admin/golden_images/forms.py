@@ -8,14 +8,26 @@ from horizon import messages
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import golden as core_golden
+from heps_desktop_dashboard.dashboards.project.desktops import texts
 from heps_desktop_dashboard.services import catalog
+
+FIELD_TEXTS = {
+    core_golden.TECHNIQUE_BAD: _("\"%(technique)s\" is not a technique: use letters, "
+                                 "digits, spaces, '-' or '_' (at most 40 characters each)."),
+    core_golden.TECHNIQUES_TOO_MANY: _("At most %(max)s techniques."),
+    core_golden.TECHNIQUES_TOO_LONG: _("At most %(max)s characters together."),
+    core_golden.DESCRIPTION_CONTROL: _("Control characters are not allowed."),
+    core_golden.DESCRIPTION_TOO_LONG: _("At most %(max)s characters."),
+    core_golden.GPU_DRIVER_BAD: _("A driver name and version such as nvidia-550.90 or "
+                                  "nvidia-grid-17.3 (letters, digits, '.', '_', '+', '-')."),
+}
 
 
 def _cleaned(function, value):
     try:
         return function(value)
     except ValueError as exc:
-        raise forms.ValidationError(str(exc)) from exc
+        raise forms.ValidationError(texts.rule_error(exc, FIELD_TEXTS)) from exc
 
 
 class EditForm(forms.SelfHandlingForm):

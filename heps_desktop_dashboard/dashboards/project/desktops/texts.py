@@ -31,10 +31,12 @@ def time_left(delta):
     return gettext("%(minutes)sm") % {"minutes": minutes}
 
 
-def rule_error(exc):
+def rule_error(exc, texts=None):
     """Why a value was refused, in the user's language when core named the rule
-    (RuleError), else the exception's own text."""
-    text = RULE_TEXTS.get(getattr(exc, "code", None))
+    (RuleError; ``texts``: more {code: gettext_lazy text} of a panel's own rules), else
+    the exception's own text."""
+    code = getattr(exc, "code", None)
+    text = (texts or {}).get(code) or RULE_TEXTS.get(code)
     if text is None:
         return str(exc)
     return text % exc.params if exc.params else str(text)
