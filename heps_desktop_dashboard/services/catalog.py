@@ -28,8 +28,16 @@ NAMES = "names"
 MEMBERS = "members"
 
 
+NOT_ACTIVE = "not_active"  # Refused.code: only an active image can be golden
+
+
 class Refused(exceptions.DesktopError, ValueError):
-    """The change is not allowed (the message says why); nothing was written."""
+    """The change is not allowed (the message says why, in English; ``code`` and
+    ``params`` for the dashboard); nothing was written."""
+
+    def __init__(self, message, code="", **params):
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 @dataclasses.dataclass
@@ -176,7 +184,7 @@ def _write(ctx, image_id, wanted, golden_flag):
         pending.target_name = image.name
         if golden_flag and image.status != "active":
             raise Refused(f'Image "{image.name}" is {image.status}: only an active image '
-                          "can be golden.")
+                          "can be golden.", NOT_ACTIVE, name=image.name, status=image.status)
         to_set, to_remove = golden.property_changes(image, wanted)
         pending.details.update(set=sorted(to_set), removed=sorted(to_remove))
         return api.images_admin.image_update_properties(ctx, image, to_set, to_remove)

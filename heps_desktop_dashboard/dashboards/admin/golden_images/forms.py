@@ -18,6 +18,8 @@ FIELD_TEXTS = {
     core_golden.TECHNIQUES_TOO_LONG: _("At most %(max)s characters together."),
     core_golden.DESCRIPTION_CONTROL: _("Control characters are not allowed."),
     core_golden.DESCRIPTION_TOO_LONG: _("At most %(max)s characters."),
+    catalog.NOT_ACTIVE: _('Image "%(name)s" is %(status)s: only an active image can be '
+                          "golden."),
     core_golden.GPU_DRIVER_BAD: _("A driver name and version such as nvidia-550.90 or "
                                   "nvidia-grid-17.3 (letters, digits, '.', '_', '+', '-')."),
 }
@@ -81,7 +83,7 @@ class EditForm(forms.SelfHandlingForm):
                            golden_flag=data["golden"], techniques=data["techniques"],
                            description=data["description"], gpu_driver=data["gpu_driver"])
         except catalog.Refused as exc:
-            messages.error(request, str(exc))
+            messages.error(request, texts.rule_error(exc, FIELD_TEXTS))
             return False
         except Exception:
             exceptions.handle(request, _('Unable to update image "%s".') % image.name)

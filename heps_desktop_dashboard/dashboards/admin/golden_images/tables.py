@@ -10,8 +10,10 @@ from horizon import tables
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import golden_checks
+from heps_desktop_dashboard.dashboards.admin.golden_images import forms as catalog_forms
 from heps_desktop_dashboard.dashboards.admin.golden_images import texts
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.dashboards.project.desktops.texts import rule_error
 from heps_desktop_dashboard.services import catalog
 
 ADMIN_RULES = (("image", "context_is_admin"),)
@@ -75,7 +77,8 @@ class _CatalogBatch(tables.BatchAction, PolicyOncePerRequest):
         try:
             self.change(api.context.for_request(request), obj_id)
         except catalog.Refused as exc:
-            exceptions.handle(request, str(exc), escalate=True, details="")
+            exceptions.handle(request, rule_error(exc, catalog_forms.FIELD_TEXTS),
+                              escalate=True, details="")
 
 
 class MarkGolden(_CatalogBatch):
