@@ -187,7 +187,20 @@ def _run_step(ctx, server, data, step, address):
         _fail(ctx, server, data, step.reason)
 
 
+def being_deleted(ctx, server_id):
+    """The desktop is gone, being deleted, or marked revoking (read from nova now)."""
+    current = api.nova.server_find(ctx, server_id)
+    if current is None or task_of(current) == "deleting":
+        return True
+    return (status_of(current) in ("deleted", "soft_deleted")
+            or names.META_REVOKING in metadata_of(current))
+
+
 def _allow(ctx, server, data, step, address):
+    # A delete may start between this pass's read of the server and the grant: checked
+    # again right before, and after (the delete's own re-scan may already be over).
+    if being_deleted(ctx, server.id):
+        return
     for mount, share in _verified(ctx, server, data, step):
         with _data_event(ctx, audit.DATA_GRANT, server, share.id, share.name,
                          kind=share.kind, level=mount.level, address=address) as pending:
@@ -196,6 +209,9 @@ def _allow(ctx, server, data, step, address):
                 names.RULE_META_EXPERIMENT: share.experiment,
                 names.RULE_META_PROJECT: server.tenant_id})
             pending.details["rule_id"] = (rule or {}).get("id")
+    if being_deleted(ctx, server.id):
+        for share_id in step.share_ids:
+            revocation.deny_desktop_rules(ctx, share_id, server.id)
 
 
 def _data_event(ctx, action, server, share_id, share_name="", **details):
