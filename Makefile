@@ -7,7 +7,7 @@ PORT ?= 8000
 # from .venv. An older one gets its own venv, .venvs/horizon-RELEASE (scripts/ensure-release-venv).
 HORIZON ?= 2026.2
 
-.PHONY: help run test unit unit-matrix lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean reconcile
+.PHONY: help run test unit unit-matrix lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean reconcile soak
 
 help:
 	@echo "make run           dev cloud + Horizon with Experiment Desktops on http://127.0.0.1:$(PORT)"
@@ -53,6 +53,9 @@ cloud-down:
 cloud-reset:
 	@scripts/reconciler-daemon stop
 	@devcloud/cloud reset
+
+soak: venv
+	@.venv/bin/pytest tests/integration -m soak -v -W ignore::DeprecationWarning
 
 reconcile:
 	@scripts/reconciler $(ARGS)

@@ -23,6 +23,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_configure(config):
     config.addinivalue_line("markers", "integration: needs the dev cloud (make cloud-up)")
     config.addinivalue_line("markers", "browser: drives Horizon in headless Chromium")
+    config.addinivalue_line("markers", "soak: long repetition tests (make soak), left out of "
+                            "make test")
     config.addinivalue_line("markers", "smoke: the browser smoke suite run on the oldest "
                             "supported Horizon too (log in, launch, console, experiment "
                             "data, delete)")
