@@ -8,15 +8,14 @@ Calls, whatever the number of consumers: ``GET /resource_providers``, one
 parallel. Reads only.
 """
 
-import concurrent.futures
 import dataclasses
 import logging
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import gpu_capacity
+from heps_desktop_dashboard.services import parallel
 
 LOG = logging.getLogger(__name__)
-MAX_WORKERS = 8
 
 # What could not be read (Board.missing); the page says so.
 DESKTOPS = "desktops"
@@ -33,22 +32,6 @@ class Board:
     missing: set = dataclasses.field(default_factory=set)
 
 
-def _parallel(calls):
-    """Run ``(function, *args)`` tuples in threads; results (or the exception) in order."""
-    if not calls:
-        return []
-    workers = min(len(calls), MAX_WORKERS)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(call[0], *call[1:]) for call in calls]
-    results = []
-    for future in futures:
-        try:
-            results.append(future.result())
-        except Exception as exc:
-            results.append(exc)
-    return results
-
-
 def _raise_first(results):
     for result in results:
         if isinstance(result, Exception):
@@ -62,7 +45,7 @@ def _desktops(ctx):
 
 def _read_placement(ctx, providers):
     """ProviderLines and ``{provider uuid: allocations}`` of the GPU providers."""
-    inventories = _raise_first(_parallel(
+    inventories = _raise_first(parallel.call_all(
         [(api.placement_inventory.inventories, ctx, rp["uuid"]) for rp in providers]))
     roots = {rp["uuid"]: rp.get("name") or rp["uuid"] for rp in providers}
     gpu = [(rp, inv) for rp, inv in zip(providers, inventories, strict=True)
@@ -73,7 +56,7 @@ def _read_placement(ctx, providers):
         calls.append((api.placement_inventory.allocations, ctx, rp["uuid"]))
         calls.append((api.placement_inventory.traits, ctx, rp["uuid"])
                      if gpu_capacity.VGPU in inventory else (tuple,))
-    results = iter(_raise_first(_parallel(calls)))
+    results = iter(_raise_first(parallel.call_all(calls)))
     lines, allocations = [], {}
     for rp, inventory in gpu:
         usages, held, traits = next(results), next(results), next(results)
@@ -87,7 +70,7 @@ def _read_placement(ctx, providers):
 def board(ctx):
     """The Board. Placement unreadable raises (keystoneauth errors); nova or keystone
     unreadable leaves desktops or names out (``Board.missing``)."""
-    providers, desktops, projects, users = _parallel([
+    providers, desktops, projects, users = parallel.call_all([
         (api.placement_inventory.resource_providers, ctx),
         (_desktops, ctx),
         (api.identity_names.project_names, ctx),
