@@ -4,6 +4,7 @@ import argparse
 import signal
 
 from . import commands
+from . import onoff
 
 
 def main(argv):
@@ -17,6 +18,10 @@ def main(argv):
     sub.add_parser("reset", help="down, then delete the state dir (keeps the venv)")
     rs = sub.add_parser("restart", help="stop some services (default: all), then up")
     rs.add_argument("service", nargs="*", help="e.g. nova-api nova-compute-heps-gpu-01")
+    for verb, what in (("stop", "stop these services only (the rest keeps running)"),
+                       ("start", "start these services again and wait until they answer")):
+        one = sub.add_parser(verb, help=what)
+        one.add_argument("service", nargs="+", help="e.g. nova-api manila-api glance-api")
     lg = sub.add_parser("logs", help="list logs, or show the last lines of some services' logs")
     lg.add_argument("service", nargs="*", help="e.g. nova-api keystone dbsync-nova")
     lg.add_argument("-n", "--lines", type=int, default=40)
@@ -26,4 +31,5 @@ def main(argv):
     lock = commands.locked
     return {"up": lock(commands.up), "down": lock(commands.down), "status": commands.status,
             "reset": lock(commands.reset), "restart": lock(commands.restart),
+            "stop": lock(onoff.stop), "start": lock(onoff.start),
             "logs": commands.logs}[args.cmd](args)
