@@ -64,6 +64,11 @@ DEFAULTS = {
     # Keystone role of the facility's support staff: holders may open the console of any
     # desktop of a project where they hold it, after typing a reason the owner is shown.
     "support_role": names.SUPPORT_ROLE,
+    # Size in GB of a user's personal volume (My storage, one per user and project).
+    "home_volume_gb": 10,
+    # Hours a boosted desktop keeps its bigger profile before the reconciler resizes it
+    # back to the one it had.
+    "boost_hours": 8,
 }
 
 EXPIRED_ACTIONS = ("shelve", "delete")

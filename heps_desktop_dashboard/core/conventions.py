@@ -36,6 +36,10 @@ META_DATA_STATE = "heps:data_state"
 META_DATA_ERROR = "heps:data_error"
 META_MOUNT_PREFIX = "heps:mount:"
 
+# Boost (services/boost.py): a signed record of a resize to a bigger profile and back,
+# JSON {"s": state, "f": from profile, "t": to profile, "u": until, "m": HMAC}.
+META_BOOST = "heps:boost"
+
 # Pseudo task states the Desktops table shows while experiment data moves.
 TASK_ATTACHING_DATA = "heps_attaching_data"
 TASK_DETACHING_DATA = "heps_detaching_data"
@@ -86,6 +90,14 @@ VIRTIOFS_TAG_RESULTS = "heps-results"
 # --- cinder volumes ------------------------------------------------------------------------
 VOLUME_META_KIND = "heps:kind"
 VOLUME_META_OWNER = "heps:owner"
+# My storage: one volume per user per project, heps:kind=home (its owner is Cinder's
+# user_id; heps:owner is written for operators only). Named "heps-home-<user name>".
+VOLUME_KIND_HOME = "home"
+HOME_VOLUME_PREFIX = "heps-home-"
+# The desktop the owner moved My storage to: "<server id> <UTC time of the move>".
+VOLUME_META_HOME_DESKTOP = "heps:home_desktop"
+# nova volume-attachment tag of My storage (the guest finds the disk by it).
+HOME_DISK_TAG = "heps-home"
 
 # --- neutron, keystone, logging --------------------------------------------------------------
 # Security group of an experiment's desktops: "heps-exp-<experiment>".

@@ -22,6 +22,8 @@ HEPS_DESKTOPS = {
     "operator_cloud": None,
     "operator_credential": None,
     "support_role": "heps-support",
+    "home_volume_gb": 10,
+    "boost_hours": 8,
     # What local_settings.py (read before this snippet) already set wins over the
     # defaults above.
     **globals().get("HEPS_DESKTOPS", {}),
