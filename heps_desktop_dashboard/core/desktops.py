@@ -9,6 +9,7 @@ import datetime
 import re
 
 from heps_desktop_dashboard import exceptions
+from heps_desktop_dashboard.core import boost
 from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import signing
 
@@ -159,10 +160,15 @@ def effective_expiry(server, policy, now=None):
     subject = subject_of(server)
     token = metadata.get(names.META_EXPIRY_SIGNATURE)
     if token:
-        text = signing.signed_expiry_text(policy.key, token, subject, policy.max_hours,
-                                          parse_expiry)
-        if text:
-            return parse_expiry(text), ""
+        # A boosted desktop runs on another flavor: the expiry signed for either profile
+        # of its (signed) boost record stays valid.
+        for profile in (subject.profile,) + boost.profiles_of(policy.key, subject.server_id,
+                                                              metadata):
+            text = signing.signed_expiry_text(
+                policy.key, token, dataclasses.replace(subject, profile=profile),
+                policy.max_hours, parse_expiry)
+            if text:
+                return parse_expiry(text), ""
         problem = EXPIRY_BAD_SIGNATURE
     else:
         problem = EXPIRY_UNSIGNED if metadata.get(names.META_EXPIRES_AT) else EXPIRY_MISSING
