@@ -5,6 +5,7 @@ import signal
 
 from . import commands
 from . import onoff
+from . import show_image
 
 
 def main(argv):
@@ -26,10 +27,11 @@ def main(argv):
     lg.add_argument("service", nargs="*", help="e.g. nova-api keystone dbsync-nova")
     lg.add_argument("-n", "--lines", type=int, default=40)
     lg.add_argument("-f", "--follow", action="store_true")
+    show_image.add_parser(sub)
     args = p.parse_args(argv)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `status | head` ends quietly
     lock = commands.locked
     return {"up": lock(commands.up), "down": lock(commands.down), "status": commands.status,
             "reset": lock(commands.reset), "restart": lock(commands.restart),
             "stop": lock(onoff.stop), "start": lock(onoff.start),
-            "logs": commands.logs}[args.cmd](args)
+            "logs": commands.logs, "show-image": show_image.run}[args.cmd](args)
