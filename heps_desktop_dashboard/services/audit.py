@@ -73,6 +73,15 @@ SHARE_REVOKE = "share.revoke"
 ACTIONS += (DESKTOP_START, DESKTOP_STOP, DESKTOP_REBOOT, DESKTOP_SHELVE, DESKTOP_UNSHELVE,
             DESKTOP_RENAME, DESKTOP_ACCESS, CONSOLE_OPEN, CONSOLE_SUPPORT, SHARE_GRANT,
             SHARE_REVOKE)
+# My storage and Boost (services/home_storage.py, services/boost.py).
+STORAGE_CREATE = "storage.create"        # a user's personal volume made
+STORAGE_MOVE = "storage.move"            # moved to another of the user's desktops
+STORAGE_ATTACH = "storage.attach"        # attached to a desktop (one nova call)
+STORAGE_DETACH = "storage.detach"        # detached from a desktop (one nova call)
+DESKTOP_BOOST = "desktop.boost"          # resized to a bigger profile
+DESKTOP_BOOST_RETURN = "desktop.boost_return"   # asked back to its own profile
+ACTIONS += (STORAGE_CREATE, STORAGE_MOVE, STORAGE_ATTACH, STORAGE_DETACH, DESKTOP_BOOST,
+            DESKTOP_BOOST_RETURN)
 ERROR_MAX = 300
 
 
