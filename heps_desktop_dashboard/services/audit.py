@@ -82,6 +82,12 @@ DESKTOP_BOOST = "desktop.boost"          # resized to a bigger profile
 DESKTOP_BOOST_RETURN = "desktop.boost_return"   # asked back to its own profile
 ACTIONS += (STORAGE_CREATE, STORAGE_MOVE, STORAGE_ATTACH, STORAGE_DETACH, DESKTOP_BOOST,
             DESKTOP_BOOST_RETURN)
+# Persistent desktops' archives (services/archives.py, archive_sweep.py).
+ARCHIVE_CREATE = "archive.create"        # a desktop archived at its expiry (volume kept)
+ARCHIVE_BACKUP = "archive.backup"        # its volume backed up, then deleted
+ARCHIVE_RESTORE = "archive.restore"      # a new desktop booted from an archive
+ARCHIVE_DELETE = "archive.delete"        # by its owner, at archive_days, or an orphan
+ACTIONS += (ARCHIVE_CREATE, ARCHIVE_BACKUP, ARCHIVE_RESTORE, ARCHIVE_DELETE)
 ERROR_MAX = 300
 
 
