@@ -53,9 +53,18 @@ DEFAULTS = {
     # Key signing desktop lifetimes; None: derived from Django's SECRET_KEY. Horizon and
     # the reconciler must use the same one.
     "signing_key": None,
-    # What the reconciler does with a desktop at its expiry: "shelve" or "delete" (data
-    # access is revoked first either way).
+    # What the reconciler does with a desktop at its expiry: "shelve", "delete" or
+    # "archive" (data access is revoked first either way; a persistent desktop's root
+    # volume is kept as an archive by "delete" and "archive").
     "expired_action": "shelve",
+    # Persistent desktops: the Cinder volume type of root volumes; whether users may
+    # choose persistent or not at launch (False: the profile's heps:persistent decides).
+    "root_volume_type": names.ROOT_VOLUME_TYPE,
+    "persistent_override": True,
+    # Archives: backed up (then the volume deleted) where cinder-backup runs; kept for
+    # archive_days, then deleted by the reconciler.
+    "archive_to_backup": True,
+    "archive_days": 30,
     # The reconciler's credential: a clouds.yaml cloud name (None: OS_CLOUD / OS_*
     # variables), or an application credential {"auth_url", "id", "secret",
     # optional "region_name"} used when no cloud is named.
@@ -71,7 +80,7 @@ DEFAULTS = {
     "boost_hours": 8,
 }
 
-EXPIRED_ACTIONS = ("shelve", "delete")
+EXPIRED_ACTIONS = ("shelve", "delete", "archive")
 
 
 def get(key):

@@ -106,10 +106,31 @@ def volume_set_metadata(ctx, volume_id, metadata):
 
 
 @_translate_errors
-def backup_create(ctx, volume_id, *, name, description=None, force=False):
+def volume_delete_metadata(ctx, volume_id, keys):
+    if keys:
+        cinderclient(ctx).volumes.delete_metadata(volume_id, list(keys))
+
+
+@_translate_errors
+def backup_create(ctx, volume_id, *, name, description=None, force=False, metadata=None):
     created = cinderclient(ctx).backups.create(
-        volume_id, name=name, description=description, force=force)
+        volume_id, name=name, description=description, force=force,
+        metadata=metadata or None)
     return _info(created)
+
+
+@_translate_errors
+def backup_set_metadata(ctx, backup_id, metadata):
+    """Replace a backup's metadata (microversion 3.43)."""
+    cinderclient(ctx).backups.update(backup_id, metadata=metadata)
+
+
+@_translate_errors
+def backup_service_up(ctx):
+    """Whether a cinder-backup service is enabled and up (admin only: the operator)."""
+    found = cinderclient(ctx).services.list(binary="cinder-backup")
+    return any(getattr(s, "state", "") == "up" and getattr(s, "status", "") == "enabled"
+               for s in found)
 
 
 @_translate_errors
@@ -139,3 +160,10 @@ def quota_usage(ctx, project_id=None):
     reserved}}``), the context's project unless ``project_id`` is given."""
     quotas = cinderclient(ctx).quotas.get(project_id or ctx.project_id, usage=True)
     return {key: value for key, value in _info(quotas).items() if isinstance(value, dict)}
+
+
+@_translate_errors
+def absolute_limits(ctx):
+    """The context project's block-storage limits and usage (``GET /limits``, any
+    member): maxTotalVolumes, totalVolumesUsed, maxTotalVolumeGigabytes, ..."""
+    return {item.name: item.value for item in cinderclient(ctx).limits.get().absolute}

@@ -217,3 +217,22 @@ def _build_operator(cloud):
                       operator=True,
                       catalog=access.service_catalog.catalog if access.service_catalog
                       else [])
+
+
+def operator_in_project(ops, project_id):
+    """The operator re-scoped to one project (a token for ``project_id`` from the
+    operator's own), so what it creates there belongs to that project (Cinder puts a
+    backup in the caller's project). Needs a role of the operator's user in that
+    project; keystone refuses otherwise (Unauthorized). Built per call: the operator's
+    token it comes from is renewed by its own session."""
+    from keystoneauth1.identity import generic
+
+    auth = generic.Token(auth_url=ops.session.auth.auth_url,
+                         token=ops.session.get_token(), project_id=project_id)
+    session = new_session(auth)
+    access = session.auth.get_access(session)
+    return ApiContext(session, project_id=project_id, user_id=access.user_id,
+                      username=access.username or "", region=ops.region,
+                      interface=ops.interface, operator=False,
+                      catalog=access.service_catalog.catalog
+                      if access.service_catalog else [], is_admin=True)

@@ -99,13 +99,17 @@ def desktop_get(ctx, desktop_id):
 
 
 def desktop_create(ctx, *, name, image_id, flavor_id, metadata, network_id=None,
-                   security_groups=None, user_data=None):
-    """Create a desktop server: tagged ``heps-desktop`` at creation, no floating IP."""
+                   security_groups=None, user_data=None, block_device_mapping_v2=None):
+    """Create a desktop server: tagged ``heps-desktop`` at creation, no floating IP.
+
+    With ``block_device_mapping_v2`` (a persistent desktop's root volume) the boot
+    device comes from the mapping and no image is sent.
+    """
     nics = [{"net-id": network_id}] if network_id else "none"
     return _servers(ctx, "create_with_tags").create(
-        name, image_id, flavor_id, meta=metadata, nics=nics,
-        security_groups=security_groups or None, userdata=user_data,
-        tags=[names.DESKTOP_TAG])
+        name, None if block_device_mapping_v2 else image_id, flavor_id, meta=metadata,
+        nics=nics, security_groups=security_groups or None, userdata=user_data,
+        tags=[names.DESKTOP_TAG], block_device_mapping_v2=block_device_mapping_v2)
 
 
 def desktop_discard(ctx, server_id):

@@ -30,6 +30,10 @@ SUPPORT_ROLE = "heps-support"
 META_PUBLIC_IP = "heps:public_ip"
 META_PUBLIC_IP_REQUESTED = "requested"
 
+# The golden image a persistent desktop's root volume was made from (nova shows no
+# image for a volume-booted server): display only, trusted for nothing.
+META_IMAGE = "heps:image"
+
 # Experiment data on a server.
 META_DATA_MODE = "heps:data_mode"
 META_DATA_STATE = "heps:data_state"
@@ -49,7 +53,10 @@ SPEC_PROFILE = "heps:profile"
 SPEC_GPU_KIND = "heps:gpu_kind"
 SPEC_GPU_MODEL = "heps:gpu_model"
 SPEC_DESCRIPTION = "heps:description"
+# "true": desktops of the profile boot from a Cinder volume by default (persistent).
 SPEC_PERSISTENT = "heps:persistent"
+# Size (GB) of a persistent desktop's root volume; default: the flavor's disk.
+SPEC_ROOT_VOLUME_GB = "heps:root_volume_gb"
 # "allowed": desktops of the profile may get a floating IP when the user asks at launch.
 SPEC_PUBLIC_IP = "heps:public_ip"
 SPEC_PUBLIC_IP_ALLOWED = "allowed"
@@ -90,6 +97,23 @@ VIRTIOFS_TAG_RESULTS = "heps-results"
 # --- cinder volumes ------------------------------------------------------------------------
 VOLUME_META_KIND = "heps:kind"
 VOLUME_META_OWNER = "heps:owner"
+# Persistent desktops (core/archives.py): a root volume of a running desktop (kind
+# "desktop-root") and an archive (a volume or a backup, kind "desktop-archive") carry
+# these keys and a signature over them, the resource id, the project and the owner.
+VOLUME_KIND_ROOT = "desktop-root"
+VOLUME_KIND_ARCHIVE = "desktop-archive"
+VOLUME_META_DESKTOP = "heps:desktop"
+VOLUME_META_NAME = "heps:name"
+VOLUME_META_PROFILE = "heps:profile"
+VOLUME_META_IMAGE = "heps:image"
+VOLUME_META_ARCHIVED_AT = "heps:archived_at"
+# A volume restored from an archive backup: the backup's id (deleted after the boot).
+VOLUME_META_SOURCE = "heps:source"
+VOLUME_META_SIGNATURE = "heps:sig"
+# Names of the volumes and backups the plugin makes: "heps-archive-<desktop name>".
+ARCHIVE_NAME_PREFIX = "heps-archive-"
+# Seeded volume type of root volumes (default of the root_volume_type setting).
+ROOT_VOLUME_TYPE = "heps-ssd"
 # My storage: one volume per user per project, heps:kind=home (its owner is Cinder's
 # user_id; heps:owner is written for operators only). Named "heps-home-<user name>".
 VOLUME_KIND_HOME = "home"

@@ -3,6 +3,7 @@
 import dataclasses
 
 from heps_desktop_dashboard import exceptions
+from heps_desktop_dashboard.core import archives
 from heps_desktop_dashboard.core import conventions as names
 
 SPEC_PROFILE = names.SPEC_PROFILE
@@ -69,6 +70,10 @@ class Profile:
     gpu_resources: dict
     # heps:public_ip=allowed: a floating IP may be asked for at launch.
     public_ip: bool = False
+    # heps:persistent=true: boots from a Cinder volume unless the user chooses otherwise;
+    # root_volume_gb: that volume's size (heps:root_volume_gb, else the flavor's disk).
+    persistent: bool = False
+    root_volume_gb: int = 1
 
     @property
     def gpu_count(self):
@@ -99,6 +104,8 @@ def profile_from_flavor(flavor_id, name, vcpus, ram_mb, disk_gb, extra_specs):
         description=str(specs.get(SPEC_DESCRIPTION) or ""),
         gpu_resources=resources,
         public_ip=public_ip_allowed(specs),
+        persistent=archives.persistent_default(specs),
+        root_volume_gb=archives.volume_size(disk_gb, specs),
     )
 
 
