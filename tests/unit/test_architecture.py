@@ -52,6 +52,7 @@ GET_MODULES = ("dashboards/project/desktops/views.py", "dashboards/project/deskt
                "dashboards/project/desktops/tabs.py",
                "dashboards/project/desktops/launch_catalog.py",
                "dashboards/project/desktops/console.py",
+               "dashboards/project/desktops/launch_status.py",
                "dashboards/project/desktops/experiments/tabs.py",
                "dashboards/project/desktops/experiments/views.py",
                "dashboards/project/desktops/experiments/texts.py",

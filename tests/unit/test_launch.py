@@ -35,6 +35,12 @@ LOAD = {
 }
 
 
+def console_tab_url(server_id):
+    """Where a launch leads: the new desktop's Console tab (launch and connect)."""
+    return (reverse("horizon:project:desktops:detail", args=[server_id])
+            + "?tab=desktop_details__console")
+
+
 class LaunchTestBase(test.TestCase):
     def _mock_catalog(self, limits=None, gpu_limits=None, usages=None, free=None,
                       flavors=None):
@@ -231,10 +237,10 @@ class LaunchRenderTests(LaunchTestBase):
         self.assertEqual(res.status_code, 200)
         self.assertContains(res, "Part of the quota could not be read")
         self.assertContains(res, "unknown")
-        self._mock_created()
+        server = self._mock_created()
         res = self._post()
         self.assertNoFormErrors(res)
-        self.assertRedirectsNoFollow(res, INDEX_URL)
+        self.assertRedirectsNoFollow(res, console_tab_url(server.id))
 
     @test.create_mocks(LOAD)
     def test_catalog_errors_render_with_messages(self):

@@ -9,10 +9,10 @@ from django.test.utils import override_settings
 from keystoneauth1 import exceptions as ks_exc
 from novaclient import exceptions as nova_exc
 from openstack_dashboard.test import helpers as test
-from unit.test_launch import INDEX_URL
 from unit.test_launch import LAUNCH_URL
 from unit.test_launch import LOAD
 from unit.test_launch import LaunchTestBase
+from unit.test_launch import console_tab_url
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
@@ -39,7 +39,7 @@ class LaunchSubmitTests(LaunchTestBase):
         res = self.client.post(LAUNCH_URL, defaults)
         after = desktops.utcnow()
         self.assertNoFormErrors(res)
-        self.assertRedirectsNoFollow(res, INDEX_URL)
+        self.assertRedirectsNoFollow(res, console_tab_url(server.id))
         self.mock_desktop_create.assert_called_once()
         self.assertEqual(self.mock_desktop_create.call_args.args, (self._user(),))
         kwargs = self.mock_desktop_create.call_args.kwargs

@@ -22,6 +22,7 @@ from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import quota
+from heps_desktop_dashboard.dashboards.project.desktops import console
 from heps_desktop_dashboard.dashboards.project.desktops import launch_catalog
 from heps_desktop_dashboard.dashboards.project.desktops import texts as desktop_texts
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
@@ -377,4 +378,14 @@ class LaunchForm(forms.SelfHandlingForm):
 
     def get_success_url(self):
         return reverse("horizon:project:desktops:index")
+
+
+def success_url(server):
+    """Where a launch leads: the new desktop's Console tab, which shows the boot
+    progress and connects by itself (launch_status.py); the list without an id."""
+    server_id = getattr(server, "id", None)
+    if not server_id:
+        return reverse("horizon:project:desktops:index")
+    detail = reverse("horizon:project:desktops:detail", args=[server_id])
+    return f"{detail}?tab={console.TAB_PARAM}"
 

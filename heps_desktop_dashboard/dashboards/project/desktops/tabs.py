@@ -9,6 +9,7 @@ from openstack_dashboard.utils import settings as settings_utils
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.dashboards.project.desktops import audit_events
 from heps_desktop_dashboard.dashboards.project.desktops import console
+from heps_desktop_dashboard.dashboards.project.desktops import launch_status
 from heps_desktop_dashboard.dashboards.project.desktops import network_tab
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import tabs as experiment_tabs
 from heps_desktop_dashboard.services import access
@@ -104,7 +105,23 @@ class ConsoleTab(tabs.Tab):
     preload = False
     policy_rules = (("compute", "os_compute_api:os-remote-consoles"),)
 
+    def _progress(self, request):
+        # A desktop on its way up shows its boot progress and polls (launch_status.py);
+        # the console is fetched once it answers. Decided once per render.
+        if not hasattr(self, "_progress_context"):
+            self._progress_context = launch_status.progress_context(
+                request, self.tab_group.kwargs["desktop"])
+        return self._progress_context
+
+    def get_template_name(self, request):
+        if self._progress(request) is not None:
+            return launch_status.TEMPLATE
+        return super().get_template_name(request)
+
     def get_context_data(self, request):
+        progress = self._progress(request)
+        if progress is not None:
+            return progress
         return console.console_context(request, self.tab_group.kwargs["desktop"])
 
     def allowed(self, request):

@@ -2,6 +2,7 @@ from django.urls import include
 from django.urls import re_path
 
 from heps_desktop_dashboard.dashboards.project.desktops import console_views
+from heps_desktop_dashboard.dashboards.project.desktops import launch_status
 from heps_desktop_dashboard.dashboards.project.desktops import sharing_views
 from heps_desktop_dashboard.dashboards.project.desktops import views
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import views as experiment_views
@@ -13,7 +14,10 @@ urlpatterns = [
     re_path(r"^$", views.IndexView.as_view(), name="index"),
     re_path(r"^launch/$", views.LaunchView.as_view(), name="launch"),
     re_path(r"^usage/", include(usage_urls)),
+    re_path(r"^console/vnc/$", console_views.ConsoleClientView.as_view(),
+            name="console_client"),
     re_path(DESKTOP + r"$", views.DetailView.as_view(), name="detail"),
+    re_path(DESKTOP + r"status/$", launch_status.StatusView.as_view(), name="status"),
     re_path(DESKTOP + r"extend/$", views.ExtendView.as_view(), name="extend"),
     re_path(DESKTOP + r"rename/$", views.RenameView.as_view(), name="rename"),
     re_path(DESKTOP + r"console\.vv$", console_views.SpiceDirectView.as_view(),

@@ -97,6 +97,11 @@ class LaunchView(PolicyRequired, forms.ModalFormView):
     submit_url = reverse_lazy("horizon:project:desktops:launch")
     success_url = reverse_lazy("horizon:project:desktops:index")
 
+    def get_success_url_from_handled(self, handled):
+        # Horizon's ModalFormView asks this with what the form's handle() returned:
+        # the new server, whose Console tab follows the boot and connects.
+        return desktop_forms.success_url(handled)
+
 
 def _load_desktop(request, desktop_id, what, images=None):
     """The desktop behind a URL (tag and project checked) when the user may do ``what``

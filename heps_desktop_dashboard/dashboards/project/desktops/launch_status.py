@@ -1,0 +1,147 @@
+"""Launch and connect: the Console tab's boot progress and its JSON status endpoint.
+
+Until a desktop's console answers, the Console tab shows the boot phases
+(core/launch_phases.py) and static/heps_desktops/js/launch_progress.js polls
+``GET <desktop>/status/``; when the status says the console answers, the script loads
+the Console tab again through Horizon's ajax tab loading and the console connects.
+The endpoint only reads: one nova GET, and once the desktop runs, one console request
+whose URL is neither returned, logged nor cached.
+"""
+
+import logging
+
+from django import http
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+from django.views.decorators.cache import never_cache
+from horizon import exceptions
+from openstack_dashboard.dashboards.project.instances import console as horizon_console
+
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard.core import launch_phases as phases
+from heps_desktop_dashboard.dashboards.project.desktops import choices
+from heps_desktop_dashboard.dashboards.project.desktops import console
+from heps_desktop_dashboard.dashboards.project.desktops.policy import check_once
+from heps_desktop_dashboard.services import access
+
+LOG = logging.getLogger(__name__)
+
+TEMPLATE = "heps_desktops/desktops/_console_progress.html"
+# The script asks every POLL_MS milliseconds, at most MAX_POLLS times (about 15 min).
+POLL_MS = 500
+MAX_POLLS = 1800
+POLICY_RULES = (("compute", "os_compute_api:os-remote-consoles"),)
+
+PHASE_LABELS = {
+    phases.SCHEDULED: _("Scheduled"),
+    phases.GPU_ALLOCATED: _("GPU allocated"),
+    phases.BOOTING: _("Booting"),
+    phases.DATA_ATTACHING: _("Data attaching"),
+    phases.READY: _("Ready"),
+}
+STATE_LABELS = {
+    phases.DONE: _("done"),
+    phases.ACTIVE: _("in progress"),
+    phases.WAITING: _("waiting"),
+    phases.FAILED: _("failed"),
+}
+CONNECTING = _("Connecting to the console…")
+FAILED = _("The desktop failed to start (status Error). Delete it and launch another.")
+
+
+def _headline(server, progress):
+    if progress.failed:
+        return FAILED
+    if progress.running:
+        return CONNECTING
+    task = getattr(server, "OS-EXT-STS:task_state", None)
+    status = str(getattr(server, "status", "") or "").lower()
+    words = dict(choices.TASK_DISPLAY_CHOICES).get(task) if task else None
+    return words or dict(choices.STATUS_DISPLAY_CHOICES).get(status, status)
+
+
+def phase_rows(progress):
+    return [{"phase": phase, "label": str(PHASE_LABELS[phase]), "state": state,
+             "state_label": str(STATE_LABELS[state])} for phase, state in progress.phases]
+
+
+def progress_context(request, desktop):
+    """The Console tab's context while ``desktop`` is on its way to a console, or None
+    (then the tab shows the console, or why there is none). A user the console is
+    refused to (support without a reason) gets None too: the tab says why."""
+    progress = phases.progress(desktop.server)
+    if not progress.coming_up:
+        return None
+    try:
+        access.console_mode(api.context.for_request(request), desktop.server)
+    except access.AccessDenied:
+        return None
+    detail_url = reverse("horizon:project:desktops:detail", args=[desktop.id])
+    return {
+        "desktop": desktop,
+        "phases": phase_rows(progress),
+        "headline": _headline(desktop.server, progress),
+        "status_url": reverse("horizon:project:desktops:status", args=[desktop.id]),
+        "reload_url": f"{detail_url}?tab={console.TAB_PARAM}",
+        "poll_ms": POLL_MS,
+        "max_polls": MAX_POLLS,
+    }
+
+
+def console_answers(request, ctx, server):
+    """Whether nova hands out a console for ``server`` now (the URL is dropped)."""
+    try:
+        mode = access.console_mode(ctx, server)
+    except access.AccessDenied:
+        return True  # nothing to wait for: the tab, loaded again, says why
+    con_type = "VNC" if mode == access.MODE_VIEW else console.console_type()
+    try:
+        _type, url = horizon_console.get_console(request, con_type, server)
+    except exceptions.NotAvailable:
+        return False
+    return bool(url)
+
+
+def status(request, ctx, server):
+    """The status document of ``server`` (a dict for JSON)."""
+    progress = phases.progress(server)
+    answers = progress.running and console_answers(request, ctx, server)
+    if answers:
+        progress = phases.progress(server, console_answers=True)
+    return {
+        "phases": phase_rows(progress),
+        "headline": str(_headline(server, progress)),
+        "running": progress.running,
+        "console": answers,
+        "failed": progress.failed,
+        # Load the Console tab again: the console answers, or the desktop is no longer
+        # on its way (stopped, failed, shelved): the tab then says so.
+        "reload": answers or not (progress.coming_up or progress.running),
+    }
+
+
+def _error(message, code):
+    return http.JsonResponse({"error": str(message), "reload": False}, status=code)
+
+
+@method_decorator(never_cache, name="dispatch")
+class StatusView(generic.View):
+    """``GET <desktop>/status/``: the boot progress as JSON (read-only, never cached)."""
+
+    def get(self, request, desktop_id):
+        if not check_once(request, POLICY_RULES):
+            return _error(_("You are not allowed to do that."), 403)
+        ctx = api.context.for_request(request)
+        try:
+            server = access.require(ctx, desktop_id, access.CONSOLE)
+            body = status(request, ctx, server)
+        except access.AccessDenied as exc:
+            return _error(exc.message, 403)
+        except api.nova.NotFound:
+            return _error(_("The desktop no longer exists."), 404)
+        except Exception as exc:
+            LOG.info("Desktop status of %s unavailable: %s", desktop_id, type(exc).__name__)
+            return _error(_("The compute service did not answer; retrying."), 503)
+        return http.JsonResponse(body)
