@@ -14,8 +14,6 @@ urlpatterns = [
     re_path(r"^$", views.IndexView.as_view(), name="index"),
     re_path(r"^launch/$", views.LaunchView.as_view(), name="launch"),
     re_path(r"^usage/", include(usage_urls)),
-    re_path(r"^console/vnc/$", console_views.ConsoleClientView.as_view(),
-            name="console_client"),
     re_path(DESKTOP + r"$", views.DetailView.as_view(), name="detail"),
     re_path(DESKTOP + r"status/$", launch_status.StatusView.as_view(), name="status"),
     re_path(DESKTOP + r"extend/$", views.ExtendView.as_view(), name="extend"),
