@@ -2,7 +2,6 @@
 open, access revoked whatever deleted a desktop, deletes that race an attach, and a
 desktop deletable while Manila is down. Checked through the OpenStack APIs as admin."""
 
-import concurrent.futures
 import copy
 import time
 
@@ -18,8 +17,6 @@ from integration.horizon_request import make_request
 from integration.reconciler_support import launcher_fixture  # noqa: F401
 
 pytestmark = pytest.mark.integration
-# Cycles run side by side (the project's instance quota allows it), like busy users.
-WORKERS = 4
 
 
 @pytest.fixture
@@ -106,28 +103,3 @@ def test_data_less_desktop_deletes_without_manila(ops, launcher, devcloud):
     report = revocation.delete_desktop(api.context.for_request(request), server.id)
     assert not report.failed
     launcher.wait(server.id, ("GONE",))
-
-
-def _cycle(launcher, user):
-    server = launcher.launch(ctx=user)
-    deadline = time.monotonic() + 90
-    while not _attached(launcher, server.id):
-        assert time.monotonic() < deadline, "attach did not finish"
-        time.sleep(0.3)
-    revocation.delete_desktop(user, server.id)
-    return server.id
-
-
-def test_twenty_launch_attach_delete_cycles_leave_nothing(ops, launcher, admin, devcloud):
-    users = [launcher.user() for _ in range(WORKERS)]
-    with support.LoopingReconciler(ops, interval=0.2) as loop:
-        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-            ids = list(pool.map(lambda i: _cycle(launcher, users[i % WORKERS]), range(20)))
-        for server_id in ids:
-            launcher.wait(server_id, ("GONE",))
-    assert not loop.errors, loop.errors
-    assert len(set(ids)) == 20
-    support.run_pass(ops)
-    left = [rule for server_id in ids
-            for rule in support.experiment_rules(admin, devcloud, server_id)]
-    assert left == []
