@@ -73,3 +73,14 @@ def keystone_lists_no_members():
     with mock.patch.object(api.keystone, "project_members",
                            side_effect=api.keystone.Forbidden()):
         yield
+
+
+@pytest.fixture(autouse=True)
+def block_storage_absent():
+    """Cinder is not in the catalog unless a test says so (persistent desktops, #13):
+    a view test makes no block-storage call it did not mock. Tests of persistent
+    desktops patch api.cinder.in_catalog to True themselves."""
+    from heps_desktop_dashboard import api
+
+    with mock.patch.object(api.cinder, "in_catalog", return_value=False):
+        yield
