@@ -16,14 +16,16 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mount_steps
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.services import audit
+from heps_desktop_dashboard.services import boost_steps
 from heps_desktop_dashboard.services import data_attach
+from heps_desktop_dashboard.services import home_storage_steps
 from heps_desktop_dashboard.services import lifetimes
 from heps_desktop_dashboard.services import network_sweep
 from heps_desktop_dashboard.services import orphans
 from heps_desktop_dashboard.services import revocation
 
 LOG = logging.getLogger(__name__)
-PARTS = ("data", "deletes", "orphans", "lifetimes", "network")
+PARTS = ("data", "deletes", "orphans", "lifetimes", "network", "boost", "storage")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -86,12 +88,16 @@ class Pass:
                 continue
             if "data" in self.parts:
                 self._data(server)
+            if "boost" in self.parts:
+                self._boost(server)
             if "lifetimes" in self.parts:
                 self._lifetime(server)
         if "orphans" in self.parts:
             self._orphans({server.id: server for server in servers})
         if "network" in self.parts:
             self._network({server.id: server for server in servers})
+        if "storage" in self.parts:
+            self._storage({server.id: server for server in servers})
         return self.report
 
     def _do(self, what, server_or_label, project, why, call, *args):
@@ -175,3 +181,25 @@ class Pass:
         for step in steps:
             self._do("network", step.target, step.project_id, f"{step.what}: {step.why}",
                      step.call, *step.args)
+
+    def _boost(self, server):
+        """Boost (services/boost_steps.py): confirm, mark, return, clear."""
+        found = boost_steps.step(self.ctx, server, self.now)
+        if found is not None:
+            why, call, args = found
+            self._do("boost", server, server.tenant_id, why, call, *args)
+
+    def _storage(self, desktops_by_id):
+        """My storage (services/home_storage_steps.py): one attach/detach per volume."""
+        if not api.cinder.in_catalog(self.ctx):
+            return
+        try:
+            steps = home_storage_steps.steps(self.ctx, desktops_by_id)
+        except api.cinder.BlockStorageUnavailable as exc:
+            self.out(f"skipped      storage    -: block storage unavailable ({exc})")
+            return
+        for step in steps:
+            self._do("storage", step.home.id, step.home.project_id,
+                     f"{step.action} {step.home.name} ({step.home.user_id}) "
+                     f"{step.server_id}: {step.why}",
+                     home_storage_steps.apply, self.ctx, step, desktops_by_id)

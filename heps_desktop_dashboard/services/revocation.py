@@ -14,6 +14,7 @@ from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.services import audit
+from heps_desktop_dashboard.services import home_storage
 from heps_desktop_dashboard.services import network_policy
 
 LOG = logging.getLogger(__name__)
@@ -156,6 +157,8 @@ def _revoke_then_delete(ctx, server):
     report = revoke(ctx, server)
     if report.failed:
         raise RevocationFailed(server, report)
+    # My storage is detached first and kept (nova's delete would only detach it).
+    home_storage.release(ctx, server)
     api.nova.server_delete(ctx, server.id)
     if not report.manila_down:
         again = revoke(ctx, server)
