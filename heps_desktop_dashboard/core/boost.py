@@ -54,12 +54,12 @@ class Step:
 
 
 def _text(moment):
-    return moment.astimezone(datetime.timezone.utc).strftime(_FORMAT)
+    return moment.astimezone(datetime.UTC).strftime(_FORMAT)
 
 
 def _parse(text):
     return datetime.datetime.strptime(str(text), _FORMAT).replace(
-        tzinfo=datetime.timezone.utc)
+        tzinfo=datetime.UTC)
 
 
 def _mac(key, server_id, fields):
