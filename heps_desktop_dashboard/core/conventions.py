@@ -120,8 +120,8 @@ VOLUME_KIND_HOME = "home"
 HOME_VOLUME_PREFIX = "heps-home-"
 # The desktop the owner moved My storage to: "<server id> <UTC time of the move>".
 VOLUME_META_HOME_DESKTOP = "heps:home_desktop"
-# nova volume-attachment tag of My storage (the guest finds the disk by it).
-HOME_DISK_TAG = "heps-home"
+# Filesystem label of My storage in the guest (core/cloud_init.py formats and mounts it).
+HOME_FS_LABEL = "heps-home"
 
 # --- neutron, keystone, logging --------------------------------------------------------------
 # Security group of an experiment's desktops: "heps-exp-<experiment>".

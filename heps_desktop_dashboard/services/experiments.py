@@ -56,18 +56,21 @@ def plan_for(ctx, experiment_id, levels=None, project_id=None):
     return mounts.plan(mode, experiment, project_id=project_id, levels=levels)
 
 
-def user_data_for(plan):
+def user_data_for(plan, home_user=""):
     """cloud-init user-data for a new desktop (built BEFORE the server is created).
 
     access-rule: mounts of the experiment's NFS exports (None without an experiment).
     virtiofs: mounts of the fixed tags, with or without an experiment, so data attached
-    later is mounted at the next boot.
+    later is mounted at the next boot. With ``home_user``: My storage at
+    ``/home/<home_user>`` too (core/cloud_init.home_storage_files).
     """
     mode = mount_mode()
     if mode == mounts.MODE_VIRTIOFS:
         return cloud_init.build_user_data(mode, cloud_init.virtiofs_placeholder_grants(),
-                                          plan.experiment_id if plan else "")
-    return cloud_init.plan_user_data(plan) if plan else None
+                                          plan.experiment_id if plan else "", home_user)
+    if plan:
+        return cloud_init.plan_user_data(plan, home_user)
+    return cloud_init.home_user_data(home_user)
 
 
 def plan_metadata(plan):
