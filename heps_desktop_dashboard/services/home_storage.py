@@ -101,6 +101,8 @@ def homes_of_user(ctx, user_id=None):
     """The user's personal volumes in the context's project, oldest first (normally one;
     two only after a race). Ownership is Cinder's ``user_id``."""
     user_id = user_id or ctx.user_id
+    if not api.cinder.in_catalog(ctx):
+        raise Unavailable("block storage is not in the catalog")
     return _oldest_first(home_of(v, ctx.project_id) for v in api.cinder.volume_list(ctx)
                          if is_home(v) and str(v.get("user_id") or "") == user_id)
 
@@ -176,6 +178,49 @@ def _discard(ctx, volume_id):
         api.cinder.volume_delete(ctx, volume_id)
     except Exception as exc:  # still creating: the reconciler reports the duplicate
         LOG.warning("duplicate personal volume %s not deleted: %s", volume_id, exc)
+
+
+# --- what the panel shows (reads only) -------------------------------------------------
+
+ABSENT = "absent"
+DOWN = "down"
+
+
+@dataclasses.dataclass(frozen=True)
+class Overview:
+    """My storage as the detail page shows it: ``available`` False (``reason`` ABSENT
+    or DOWN) disables it; ``quota``: {"gigabytes"|"volumes": (in use, limit or None)}."""
+
+    available: bool
+    reason: str = ""
+    home: object = None
+    quota: dict = dataclasses.field(default_factory=dict)
+
+
+def _quota_pairs(usage):
+    found = {}
+    for resource in ("gigabytes", "volumes"):
+        item = usage.get(resource) or {}
+        if "limit" in item:
+            limit = int(item["limit"])
+            found[resource] = (int(item.get("in_use") or 0), None if limit < 0 else limit)
+    return found
+
+
+def overview(ctx):
+    """The user's storage in the context's project, and the project's volume quota."""
+    if not api.cinder.in_catalog(ctx):
+        return Overview(False, ABSENT)
+    try:
+        home = find_home(ctx)
+    except Unavailable:
+        return Overview(False, DOWN)
+    try:
+        quota = _quota_pairs(api.cinder.quota_usage(ctx))
+    except Exception as exc:
+        LOG.info("block-storage quota unreadable: %s", exc)
+        quota = {}
+    return Overview(True, "", home, quota)
 
 
 # --- moving ---------------------------------------------------------------------------

@@ -47,7 +47,8 @@ def user():
 
 @pytest.fixture
 def cinder():
-    with mock.patch.object(api.cinder, "volume_list", return_value=[]) as listing, \
+    with mock.patch.object(api.cinder, "in_catalog", return_value=True), \
+            mock.patch.object(api.cinder, "volume_list", return_value=[]) as listing, \
             mock.patch.object(api.cinder, "volume_create") as create, \
             mock.patch.object(api.cinder, "volume_delete") as delete, \
             mock.patch.object(api.cinder, "volume_get") as get, \
@@ -129,6 +130,24 @@ def test_cinder_down_is_unavailable(user, cinder):
     cinder.list.side_effect = api.cinder.BlockStorageUnavailable("down")
     with pytest.raises(home_storage.Unavailable):
         home_storage.ensure_home(user)
+    assert home_storage.overview(user) == home_storage.Overview(False, home_storage.DOWN)
+
+
+def test_cinder_absent_is_unavailable_without_a_call(user, cinder):
+    with mock.patch.object(api.cinder, "in_catalog", return_value=False):
+        with pytest.raises(home_storage.Unavailable):
+            home_storage.ensure_home(user)
+        assert home_storage.overview(user).reason == home_storage.ABSENT
+    cinder.list.assert_not_called()
+
+
+def test_overview_shows_the_volume_and_the_quota(user, cinder):
+    cinder.list.return_value = [volume()]
+    cinder.usage.return_value = {"gigabytes": {"limit": -1, "in_use": 10},
+                                 "volumes": {"limit": 10, "in_use": 1}}
+    found = home_storage.overview(user)
+    assert found.home.id == "vol-1"
+    assert found.quota == {"gigabytes": (10, None), "volumes": (1, 10)}
 
 
 # --- moving ---------------------------------------------------------------------------
