@@ -17,9 +17,10 @@ from heps_desktop_dashboard import conf
 from heps_desktop_dashboard import exceptions
 
 SERVICE_TYPE = "volumev3"
-# 3.50: volume-type quotas in the quota set; 3.62: default volume types per project
-# exist but are not needed. Both supported by every Cinder of 2025.1 and later.
-MICROVERSION = "3.50"
+# 3.47: volumes created from backups; 3.50: volume-type quotas in the quota set;
+# 3.56: a backup's user_id (the reconciler knows its own backups). Supported by every
+# Cinder of 2025.1 and later.
+MICROVERSION = "3.56"
 
 NotFound = cinder_exceptions.NotFound
 BadRequest = cinder_exceptions.BadRequest

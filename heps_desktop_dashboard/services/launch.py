@@ -12,11 +12,14 @@ from novaclient import exceptions as nova_exceptions
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard import exceptions
+from heps_desktop_dashboard.core import archives as archive_records
 from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
+from heps_desktop_dashboard.services import archives
 from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import network_policy
+from heps_desktop_dashboard.services import persistent
 
 LOG = logging.getLogger(__name__)
 
@@ -36,6 +39,11 @@ class LaunchRequest:
     # What a hand-made request named instead of the desktop network: refused.
     networks: tuple = ()
     ports: tuple = ()
+    # Boot from a new Cinder volume made from the image (services/persistent.py).
+    persistent: bool = False
+    # Restore: boot from this archive of the user (services/archives.py); image_id is
+    # the archive's image.
+    archive_id: str = ""
 
 
 class DoubleSubmit(exceptions.DesktopError):
@@ -52,6 +60,12 @@ class LaunchFailed(exceptions.DesktopError):
         self.cause = cause
         self.created = created
         self.left_over = left_over
+
+
+# Refusals: nothing was created (the audit event says "refused").
+REFUSALS = (DoubleSubmit, network_policy.NetworkRefused, persistent.Unavailable,
+            persistent.QuotaExceeded, archives.ArchiveNotFound, archives.ArchiveNotReady,
+            archives.RestorePending)
 
 
 def find_twin(ctx, name, image_id, profile_name):
@@ -81,16 +95,20 @@ def launch_metadata(ctx, launch_request, now=None):
         metadata.update(experiments.plan_metadata(plan))
     if launch_request.public_ip:
         metadata[names.META_PUBLIC_IP] = names.META_PUBLIC_IP_REQUESTED
+    if launch_request.persistent or launch_request.archive_id:
+        metadata[names.META_IMAGE] = launch_request.image_id
     return metadata
 
 
 def launch(ctx, launch_request):
     """Create the desktop; returns the nova server. Raises DoubleSubmit,
-    NetworkRefused, ValueError (bad settings), NoDesktopNetwork, or LaunchFailed. One
-    audit event ``desktop.launch`` either way."""
+    NetworkRefused, ValueError (bad settings), NoDesktopNetwork, persistent.Unavailable
+    or QuotaExceeded, archives.ArchiveNotFound, ArchiveNotReady or RestorePending, or
+    LaunchFailed. One audit event ``desktop.launch`` either way."""
     plan = launch_request.plan
     with audit.outcome(ctx, audit.DESKTOP_LAUNCH, target_name=launch_request.name,
-                       refusals=(DoubleSubmit, network_policy.NetworkRefused),
+                       refusals=REFUSALS, persistent=bool(launch_request.persistent),
+                       archive=launch_request.archive_id or None,
                        image_id=launch_request.image_id,
                        profile=launch_request.profile.name,
                        experiment=plan.experiment_id if plan else "",
@@ -113,14 +131,20 @@ def _launch(ctx, launch_request, pending):
     plan = launch_request.plan
     groups = network_policy.desktop_groups(ctx, plan.experiment_id if plan else "")
     pending.details.update(network_id=network["id"], security_groups=groups)
+    mapping, restore = _root_disk(ctx, launch_request)
+    extra = {"block_device_mapping_v2": mapping} if mapping else {}
     try:
         server = api.nova.desktop_create(
             ctx, name=launch_request.name, image_id=launch_request.image_id,
             flavor_id=profile.id, metadata=metadata, network_id=network["id"],
-            security_groups=groups, user_data=user_data)
+            security_groups=groups, user_data=user_data, **extra)
     except Exception as exc:
+        if restore and restore[2]:
+            archives.discard_volume(ctx, restore[1])
         raise LaunchFailed(exc) from exc
     pending.target_id = server.id
+    if restore:
+        archives.finish_restore(ctx, restore[0], restore[1], server)
     try:
         _check_created(ctx, server)
         if launch_request.public_ip:
@@ -131,6 +155,24 @@ def _launch(ctx, launch_request, pending):
         left_over = None if _discard(ctx, server) else server.id
         raise LaunchFailed(exc, created=True, left_over=left_over) from exc
     return server
+
+
+def _root_disk(ctx, launch_request):
+    """(block device mapping or None, (archive, volume id, made here) or None), every
+    check (Cinder there, volume quota, the archive the user's and ready) before anything
+    is created."""
+    profile = launch_request.profile
+    if launch_request.archive_id:
+        archive = archives.get_archive(ctx, launch_request.archive_id)
+        new_volume = archive.resource == archive_records.RESOURCE_BACKUP
+        persistent.check(ctx, max(profile.root_volume_gb, archive.size_gb), new_volume)
+        volume_id, made = archives.restore_volume(ctx, archive, profile.root_volume_gb)
+        return persistent.volume_mapping(volume_id), (archive, volume_id, made)
+    if launch_request.persistent:
+        persistent.check(ctx, profile.root_volume_gb)
+        return persistent.image_mapping(launch_request.image_id,
+                                        profile.root_volume_gb), None
+    return None, None
 
 
 def _check_created(ctx, server):

@@ -3,7 +3,8 @@
 The expiry believed is the signed one (core/desktops.effective_expiry); editing
 ``heps:expires_at`` changes nothing. At ``expiry_warning_hours`` before it the desktop
 is marked warned (and its owner e-mailed where Django's e-mail is configured); at the
-expiry its data access is revoked and it is shelved or deleted (``expired_action``).
+expiry its data access is revoked and it is shelved, deleted or archived
+(``expired_action``; a persistent desktop's root volume is kept by delete and archive).
 """
 
 import dataclasses
@@ -18,6 +19,7 @@ from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import signing
+from heps_desktop_dashboard.services import archives
 from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import network_policy
 from heps_desktop_dashboard.services import revocation
@@ -98,15 +100,19 @@ def apply(ctx, server, decision, policy):
         expiry_text = desktops.format_expiry(decision.expires_at)
         api.nova.server_set_metadata(ctx, server.id, {names.META_WARNED_AT: expiry_text})
         notify_owner(ctx, server, expiry_text)
-    elif decision.action in ("shelve", "delete"):
-        if decision.action == "delete":
+    elif decision.action in ("shelve", "delete", "archive"):
+        archived = None
+        if decision.action != "shelve":
+            # A persistent desktop's root volume is kept: its archive record first.
+            archived = archives.mark_archived(ctx, server, decision.why)
             revocation.mark_revoking(ctx, server)
         report = revocation.revoke(ctx, server)
         if not report.ok:
             raise revocation.RevocationFailed(server, report)
-        if decision.action == "delete":
+        if decision.action != "shelve":
             with audit.outcome(ctx, audit.DESKTOP_DELETE, server.id, server.name,
-                               project_id=server.tenant_id, why=decision.why):
+                               project_id=server.tenant_id, why=decision.why,
+                               archived_volume=archived):
                 api.nova.server_delete(ctx, server.id)
             if names.META_PUBLIC_IP in (getattr(server, "metadata", None) or {}):
                 network_policy.release_public_ips(ctx, server.id, server.name,

@@ -24,6 +24,7 @@ from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import quota
 from heps_desktop_dashboard.dashboards.project.desktops import console
 from heps_desktop_dashboard.dashboards.project.desktops import launch_catalog
+from heps_desktop_dashboard.dashboards.project.desktops import launch_storage
 from heps_desktop_dashboard.dashboards.project.desktops import texts as desktop_texts
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.services import experiments
@@ -99,6 +100,7 @@ class LaunchForm(forms.SelfHandlingForm):
         self.notes = self.catalog.notes
         self._setup_choices()
         self._setup_public_ip()
+        launch_storage.add_fields(self)  # Disk (persistent), restore of an archive
         self.fields["experiment"].choices = texts.experiment_choices(request)
 
     # --- building the form --------------------------------------------------------
@@ -231,6 +233,7 @@ class LaunchForm(forms.SelfHandlingForm):
                 self.add_error("profile", _(
                     "No %(gpu)s is free right now. Choose another profile or try again "
                     "later.") % {"gpu": launch_catalog.gpu_text(profile)})
+        launch_storage.clean(self, data)
         return data
 
     def _plan(self, experiment_id):
@@ -285,9 +288,12 @@ class LaunchForm(forms.SelfHandlingForm):
             name=name, image_id=data["image_obj"].id, profile=data["profile_obj"],
             lifetime_hours=data["lifetime_hours"], plan=data.get("plan"),
             public_ip=bool(data.get("public_ip")), networks=data.get("networks", ()),
-            ports=data.get("ports", ()))
+            ports=data.get("ports", ()), **launch_storage.request_fields(self, data))
         try:
             server = launch.launch(api.context.for_request(request), launch_request)
+        except launch_storage.REFUSALS as exc:
+            self.api_error(launch_storage.refusal_text(exc))
+            return False
         except launch.DoubleSubmit:
             self.api_error(_(
                 'A desktop "%(name)s" with the same image and profile was launched less '

@@ -97,6 +97,10 @@ class LaunchView(PolicyRequired, forms.ModalFormView):
     submit_url = reverse_lazy("horizon:project:desktops:launch")
     success_url = reverse_lazy("horizon:project:desktops:index")
 
+    def get_initial(self):
+        # Restore (Archived tab): the Launch form with the archive to boot from.
+        return {"archive": self.request.GET.get("archive", "")[:64]}
+
     def get_success_url_from_handled(self, handled):
         # Horizon's ModalFormView asks this with what the form's handle() returned:
         # the new server, whose Console tab follows the boot and connects.
