@@ -15,6 +15,7 @@ from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mount_steps
 from heps_desktop_dashboard.core import mounts
+from heps_desktop_dashboard.services import archive_sweep
 from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import boost_steps
 from heps_desktop_dashboard.services import data_attach
@@ -25,7 +26,8 @@ from heps_desktop_dashboard.services import orphans
 from heps_desktop_dashboard.services import revocation
 
 LOG = logging.getLogger(__name__)
-PARTS = ("data", "deletes", "orphans", "lifetimes", "network", "boost", "storage")
+PARTS = ("data", "deletes", "orphans", "lifetimes", "network", "boost", "storage",
+         "archives")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -98,6 +100,8 @@ class Pass:
             self._network({server.id: server for server in servers})
         if "storage" in self.parts:
             self._storage({server.id: server for server in servers})
+        if "archives" in self.parts:
+            self._archives({server.id: server for server in servers})
         return self.report
 
     def _do(self, what, server_or_label, project, why, call, *args):
@@ -203,3 +207,17 @@ class Pass:
                      f"{step.action} {step.home.name} ({step.home.user_id}) "
                      f"{step.server_id}: {step.why}",
                      home_storage_steps.apply, self.ctx, step, desktops_by_id)
+
+    def _archives(self, desktops_by_id):
+        """Persistent desktops (services/archive_sweep.py): root records, backups,
+        archives past archive_days, what a crash or a user's Delete left."""
+        if not api.cinder.in_catalog(self.ctx):
+            return
+        try:
+            steps = list(archive_sweep.steps(self.ctx, desktops_by_id, self.now))
+        except api.cinder.BlockStorageUnavailable as exc:
+            self.out(f"skipped      archives   -: block storage unavailable ({exc})")
+            return
+        for step in steps:
+            self._do("archive", step.target, step.project_id, f"{step.what}: {step.why}",
+                     step.call, *step.args)
