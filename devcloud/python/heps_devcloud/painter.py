@@ -319,12 +319,9 @@ def display_number(state_dir, uuid, kind):
 
 
 def load_png(path):
-    """(width, height, RGB bytes) of an image file (needs Pillow)."""
+    """(width, height, RGB bytes) of an image file (heps_devcloud.imagefile)."""
+    from heps_devcloud import imagefile
     try:
-        from PIL import Image
-    except ImportError as e:
-        raise PainterError('reading %s needs Pillow (apt-get install python3-pil)'
-                           % path) from e
-    with Image.open(path) as im:
-        im = im.convert('RGB')
-        return im.width, im.height, im.tobytes()
+        return imagefile.load(path)
+    except imagefile.ImageFileError as e:
+        raise PainterError(str(e)) from e

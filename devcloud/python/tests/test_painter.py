@@ -9,6 +9,7 @@ from devcloud_helpers import free_port_block
 from devcloud_helpers import needs_xspice
 from devcloud_helpers import needs_xvnc
 from heps_devcloud import displays
+from heps_devcloud import imagefile
 from heps_devcloud import painter
 
 W, H = displays.GEOMETRY
@@ -89,3 +90,17 @@ def test_spice_display_shows_the_exact_picture(manager):
 def test_no_display_is_a_painter_error():
     with pytest.raises(painter.PainterError, match='no X display'):
         painter.paint(999, 1, 1, b'\0\0\0')
+
+
+@pytest.mark.parametrize('mode', ['RGB', 'RGBA', 'L'])
+def test_png_and_ppm_are_read_without_pillow(tmp_path, mode):
+    """The dev cloud's python may lack Pillow: PNG (every filter) and PPM are read here."""
+    image = pytest.importorskip('PIL.Image')
+    im = image.frombytes('RGB', (67, 45), _noise(67, 45, seed=4)).convert(mode)
+    im.save(tmp_path / 'p.png')
+    with open(tmp_path / 'p.png', 'rb') as f:
+        got = imagefile._read_png(f.read(), 'p.png')
+    assert got == (67, 45, im.convert('RGB').tobytes())
+    im.convert('RGB').save(tmp_path / 'p.ppm')
+    with open(tmp_path / 'p.ppm', 'rb') as f:
+        assert imagefile._read_ppm(f.read()) == (67, 45, im.convert('RGB').tobytes())
