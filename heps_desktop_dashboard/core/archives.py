@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import hashlib
 import hmac
+import re
 
 from heps_desktop_dashboard.core import conventions as names
 
@@ -25,6 +26,7 @@ SIGNED_KEYS = (names.VOLUME_META_KIND, names.VOLUME_META_DESKTOP, names.VOLUME_M
 RECORD_KEYS = SIGNED_KEYS + (names.VOLUME_META_OWNER, names.VOLUME_META_SIGNATURE)
 # Cinder limits metadata values to 255 characters.
 VALUE_MAX = 255
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # What an archive is (Archive.state).
 READY = "ready"
 PENDING = "pending"    # a backup or restored volume still being made
@@ -157,7 +159,7 @@ def archive_id(resource, resource_id):
 def split_archive_id(value):
     """(resource, id) of an archive id; ValueError when it is not one."""
     resource, _sep, ident = str(value or "").partition("-")
-    if resource not in (RESOURCE_VOLUME, RESOURCE_BACKUP) or len(ident) != 36:
+    if resource not in (RESOURCE_VOLUME, RESOURCE_BACKUP) or not UUID_RE.fullmatch(ident):
         raise ValueError(f"not an archive id: {value!r}")
     return resource, ident
 

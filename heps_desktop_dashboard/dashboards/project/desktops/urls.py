@@ -5,6 +5,7 @@ from heps_desktop_dashboard.dashboards.project.desktops import console_views
 from heps_desktop_dashboard.dashboards.project.desktops import launch_status
 from heps_desktop_dashboard.dashboards.project.desktops import sharing_views
 from heps_desktop_dashboard.dashboards.project.desktops import views
+from heps_desktop_dashboard.dashboards.project.desktops.archived import urls as archived_urls
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import views as experiment_views
 from heps_desktop_dashboard.dashboards.project.desktops.storage import urls as storage_urls
 from heps_desktop_dashboard.dashboards.project.desktops.usage import urls as usage_urls
@@ -16,6 +17,7 @@ urlpatterns = [
     re_path(r"^launch/$", views.LaunchView.as_view(), name="launch"),
     re_path(r"^usage/", include(usage_urls)),
     re_path(r"^storage/", include(storage_urls)),
+    re_path(r"^archived/", include(archived_urls)),
     re_path(DESKTOP + r"$", views.DetailView.as_view(), name="detail"),
     re_path(DESKTOP + r"status/$", launch_status.StatusView.as_view(), name="status"),
     re_path(DESKTOP + r"extend/$", views.ExtendView.as_view(), name="extend"),
