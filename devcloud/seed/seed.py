@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Seed the dev cloud: experiments, demo users, desktop profiles, golden
-images, desktop networks, quotas and experiment shares.
+images, desktop networks, quotas, experiment shares and the volume type.
 
 Idempotent: every object is looked up by name first; a second run creates
 nothing and prints "0 created, 0 updated". One Python process, plain REST
@@ -30,6 +30,7 @@ from keystoneauth1.identity import v3
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import seed_cinder  # noqa: E402
 import seed_data as D  # noqa: E402
 
 NOVA_MV = "2.90"
@@ -624,6 +625,7 @@ def main():
             ensure_role_assignment(ks, rep, project, project_ids[project], user,
                                    user_ids[user], role, role_ids[role])
     ensure_limits(ks, rep, project_ids)
+    volume_type = seed_cinder.seed(sess, Api, endpoint, SeedError, rep, project_ids)
 
     # manila first: shares take seconds to become available, the rest runs
     # meanwhile
@@ -672,7 +674,7 @@ def main():
         "projects": project_ids, "users": user_ids, "flavors": flavor_ids,
         "images": image_ids, "public_network": public_id,
         "desktop_networks": networks, "security_groups": groups,
-        "shares": share_ids, "share_type": share_type,
+        "shares": share_ids, "share_type": share_type, "volume_type": volume_type,
     }
     mtext = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     mpath = state / "seed-manifest.json"

@@ -210,3 +210,21 @@ def shares_for(project):
 # clouds.yaml entries added next to the cloud engineer's devcloud-admin
 CLOUDS = {"devcloud-alice": "alice", "devcloud-bob": "bob",
           "devcloud-reader": "reader"}
+
+# --- cinder ------------------------------------------------------------------
+# The volume type persistent desktops and My storage use (settings root_volume_type); the
+# dev cloud's single backend "heps" (sparse files, devcloud/python/heps_devcloud/cinder_driver.py).
+VOLUME_TYPE = "heps-ssd"
+VOLUME_TYPE_SPEC = {
+    "description": "HEPS desktop volumes (dev cloud: sparse files on the 'heps' backend)",
+    "extra_specs": {"volume_backend_name": "heps"},
+}
+
+# Cinder quotas per project (os-quota-sets): enough for 10 persistent desktops of the largest
+# profile (80 GB) with a 10 GB home volume each, and their archives as backups.
+VOLUME_QUOTAS = {
+    "volumes": 30, "gigabytes": 1200, "snapshots": 20,
+    "backups": 30, "backup_gigabytes": 2400,
+    f"volumes_{VOLUME_TYPE}": 30, f"gigabytes_{VOLUME_TYPE}": 1200,
+    f"snapshots_{VOLUME_TYPE}": 20,
+}

@@ -119,7 +119,7 @@ def up(_args):
     by_name = {s.name: s for s in svcs}
     if did_drv:  # new driver code: restart the processes that load it
         users = [s.name for s in svcs if s.name.startswith("nova-compute-") or
-                 s.name == "neutron-api"]
+                 s.name in ("neutron-api", "cinder-volume", "cinder-backup")]
         if any(procs.pid_of(n) for n in users):
             say(f"devcloud/python changed: restarting {', '.join(users)}")
             _stop_names(users)
@@ -286,7 +286,8 @@ def _after_up(pw, timings):
         f"{k} {v:.1f}" for k, v in sorted(timings.items(), key=lambda kv: kv[1])))
     print(f"Total: {total:.1f}s\n")
     print("Endpoints (127.0.0.1 only): keystone :5000/v3  nova :8774/v2.1  placement :8778  "
-          "glance :9292\n  neutron :9696  manila :8786/v2  novnc :6080  spice-html5 :6082")
+          "glance :9292\n  neutron :9696  manila :8786/v2  cinder :8776/v3  novnc :6080  "
+          "spice-html5 :6082")
     print(f"Admin: admin / {pw['ADMIN_PASSWORD']} (project admin; {STATE / 'passwords.env'})")
     creds = STATE / "demo-credentials.txt"
     if creds.exists():

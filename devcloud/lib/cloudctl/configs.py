@@ -77,10 +77,11 @@ def write_all(pw, compute_driver, mechanism_drivers):
     for svc, files in {
         "keystone": ["keystone.conf"], "placement": ["placement.conf"],
         "glance": ["glance-api.conf"], "nova": ["nova.conf"], "manila": ["manila.conf"],
-        "neutron": ["neutron.conf", "ml2_conf.ini"],
+        "neutron": ["neutron.conf", "ml2_conf.ini"], "cinder": ["cinder.conf"],
     }.items():
         for f in files:
-            _render(f, ETC / svc / f, dict(v, mechanism_drivers=mechanism_drivers))
+            _render(f, ETC / svc / f, dict(v, mechanism_drivers=mechanism_drivers,
+                                          venv_bin=str(VENV / "bin")))
     for host, opts in COMPUTE_HOSTS.items():
         _render("nova-compute.conf", ETC / "nova" / f"nova-compute-{host}.conf",
                 dict(v, host=host, compute_driver=compute_driver, **opts))
@@ -91,8 +92,11 @@ def write_all(pw, compute_driver, mechanism_drivers):
     for src, dest in (("nova/api-paste.ini", "nova/api-paste.ini"),
                       ("glance/glance-api-paste.ini", "glance/glance-api-paste.ini"),
                       ("manila/api-paste.ini", "manila/api-paste.ini"),
-                      ("neutron/api-paste.ini", "neutron/api-paste.ini")):
+                      ("neutron/api-paste.ini", "neutron/api-paste.ini"),
+                      ("cinder/api-paste.ini", "cinder/api-paste.ini")):
         shutil.copyfile(VENV / "etc" / src, ETC / dest)
     for d in ("nova/locks", "glance/images", "glance/staging", "glance/tasks", "glance/cache",
-              "glance/locks", "manila/locks", "neutron/locks", "keystone"):
+              "glance/locks", "manila/locks", "neutron/locks", "keystone",
+              "cinder/locks", "cinder/volumes/snapshots", "cinder/backups",
+              "cinder/coordination"):
         (STATE / d).mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from .paths import VBIN
 from .paths import log_of
 
 DATABASES = ("keystone", "placement", "nova_api", "nova", "nova_cell0", "glance", "neutron",
-             "manila")
+             "manila", "cinder")
 
 
 class SyncError(Exception):
@@ -80,6 +80,8 @@ def _chains(pw):
                     str(ETC / "glance" / "glance-api.conf"), "db_sync"]],
         "manila": [[VBIN / "manila-manage", "--config-file",
                     str(ETC / "manila" / "manila.conf"), "db", "sync"]],
+        "cinder": [[VBIN / "cinder-manage", "--config-file",
+                    str(ETC / "cinder" / "cinder.conf"), "db", "sync"]],
         "neutron": [[VBIN / "neutron-db-manage",
                      "--config-file", str(ETC / "neutron" / "neutron.conf"),
                      "--config-file", str(ETC / "neutron" / "ml2_conf.ini"), "upgrade", "heads"]],

@@ -89,17 +89,31 @@ def manila(session):
     return f"not up: {', '.join(missing)}" if missing else None
 
 
+CINDER = "http://127.0.0.1:8776/v3"
+
+
+def cinder(session):
+    doc = _get(session, f"{CINDER}/os-services")
+    if doc is None:
+        return "cinder-api not answering"
+    missing = [b for b in ("cinder-scheduler", "cinder-volume", "cinder-backup")
+               if not any(s["binary"] == b and s["status"] == "enabled" and s["state"] == "up"
+                          and _fresh(s, b) for s in doc["services"])]
+    return f"not up: {', '.join(missing)}" if missing else None
+
+
 def consoles(session):
     missing = [str(p) for p in (6080, 6082) if not port_open(p)]
     return f"proxy ports not open: {', '.join(missing)}" if missing else None
 
 
 CHECKS = {"keystone": keystone, "placement": placement, "glance": glance, "neutron": neutron,
-          "nova": nova, "manila": manila, "consoles": consoles}
+          "nova": nova, "manila": manila, "cinder": cinder, "consoles": consoles}
 # which processes each check depends on (to name logs when it never passes)
 PROCESSES = {
     "keystone": ["keystone"], "placement": ["placement"], "glance": ["glance-api"],
     "neutron": ["neutron-api"], "manila": ["manila-api", "manila-scheduler", "manila-share"],
+    "cinder": ["cinder-api", "cinder-scheduler", "cinder-volume", "cinder-backup"],
     "nova": ["nova-api", "nova-conductor", "nova-scheduler"] + [f"nova-compute-{h}" for h in HOSTS],
     "consoles": ["nova-novncproxy", "nova-spicehtml5proxy"],
 }

@@ -12,8 +12,9 @@ ENDPOINTS = {  # type: (name, url)
     "network": ("neutron", "http://127.0.0.1:9696"),
     "share": ("manila", "http://127.0.0.1:8786/v1/%(project_id)s"),
     "sharev2": ("manilav2", "http://127.0.0.1:8786/v2"),
+    "volumev3": ("cinderv3", "http://127.0.0.1:8776/v3/%(project_id)s"),
 }
-SERVICE_USERS = ("nova", "placement", "glance", "neutron", "manila")
+SERVICE_USERS = ("nova", "placement", "glance", "neutron", "manila", "cinder")
 # defaults for every project; the seed may set per-project limits on top
 REGISTERED_LIMITS = {
     "servers": 20, "class:VCPU": 64, "class:MEMORY_MB": 131072, "class:DISK_GB": 2000,

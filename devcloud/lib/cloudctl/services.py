@@ -68,6 +68,7 @@ def table(compute_launcher):
     """All services, in start order. compute_launcher: heps-devcloud-compute or None."""
     nova = _conf("nova", "nova.conf")
     manila = _conf("manila", "manila.conf")
+    cinder = _conf("cinder", "cinder.conf")
     svcs = [
         Service("mariadb", mariadb_argv(), 13306, 0),
         Service("rabbitmq", ["/usr/lib/rabbitmq/bin/rabbitmq-server"], 5672, 0, rabbit_env()),
@@ -93,6 +94,11 @@ def table(compute_launcher):
                pyargv=f"--config-file {ETC / 'manila' / 'manila.conf'}"),
         Service("manila-scheduler", [str(VBIN / "manila-scheduler"), *manila]),
         Service("manila-share", [str(VBIN / "manila-share"), *manila]),
+        _uwsgi("cinder-api", 8776, "cinder.wsgi.api:application", 1,
+               pyargv=f"--config-file {ETC / 'cinder' / 'cinder.conf'}"),
+        Service("cinder-scheduler", [str(VBIN / "cinder-scheduler"), *cinder]),
+        Service("cinder-volume", [str(VBIN / "cinder-volume"), *cinder]),
+        Service("cinder-backup", [str(VBIN / "cinder-backup"), *cinder]),
     ]
     launcher = str(compute_launcher or VBIN / "nova-compute")
     for host in COMPUTE_HOSTS:

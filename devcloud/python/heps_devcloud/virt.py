@@ -20,6 +20,7 @@ from nova.console import type as ctype
 from nova.virt import fake
 from oslo_log import log as logging
 
+from heps_devcloud import cinder_attach
 from heps_devcloud import conf as heps_conf
 from heps_devcloud import displays
 from heps_devcloud import gpu
@@ -167,6 +168,8 @@ class HepsFakeDriver(fake.FakeDriver):
                  instance=instance)
         self.instances[instance.uuid] = fake.FakeInstance(
             instance.name, state, instance.uuid)
+        if record and record.get('volumes'):
+            self._mounts[instance.name] = dict(record['volumes'])
         self._save(instance)
 
     def _save(self, instance):
@@ -174,10 +177,12 @@ class HepsFakeDriver(fake.FakeDriver):
         if fake_instance is None:
             self.store.delete(instance.uuid)
             return
+        volumes = {mp: cinder_attach.summary(info) for mp, info in
+                   self._mounts.get(instance.name, {}).items()}
         self.store.save(instance.uuid, name=fake_instance.name,
                         power_state=fake_instance.state,
                         display_name=instance.display_name,
-                        saved_at=time.time())
+                        volumes=volumes, saved_at=time.time())
 
     def _set_state(self, instance, state):
         self._adopt(instance)
@@ -192,10 +197,13 @@ class HepsFakeDriver(fake.FakeDriver):
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True, accel_info=None):
+        mounts = cinder_attach.mounts_of(block_device_info)
         super().spawn(context, instance, image_meta, injected_files,
                       admin_password, allocations, network_info=network_info,
                       block_device_info=block_device_info, power_on=power_on,
                       accel_info=accel_info)
+        if mounts:
+            self._mounts[instance.name] = mounts
         self._save(instance)
 
     def power_off(self, instance, timeout=0, retry_interval=0):
@@ -246,6 +254,8 @@ class HepsFakeDriver(fake.FakeDriver):
             context, instance, network_info, migration,
             block_device_info=block_device_info, power_on=power_on,
             share_info=share_info)
+        self._mounts[instance.name] = cinder_attach.mounts_of(
+            block_device_info)
         self._save(instance)
 
     def finish_migration(self, context, migration, instance, disk_info,
@@ -257,6 +267,8 @@ class HepsFakeDriver(fake.FakeDriver):
             image_meta, resize_instance, allocations,
             block_device_info=block_device_info, power_on=power_on,
             share_info=share_info)
+        self._mounts[instance.name] = cinder_attach.mounts_of(
+            block_device_info)
         self._save(instance)
 
     def post_live_migration_at_destination(self, context, instance,
@@ -277,6 +289,31 @@ class HepsFakeDriver(fake.FakeDriver):
                         destroy_disks=destroy_disks,
                         destroy_secrets=destroy_secrets)
         self.store.delete(instance.uuid)
+
+    # -- volumes (cinder, see cinder_attach) ------------------------------
+    def attach_volume(self, context, connection_info, instance, mountpoint,
+                      disk_bus=None, device_type=None, encryption=None):
+        cinder_attach.check_device(connection_info)
+        self._adopt(instance)
+        super().attach_volume(context, connection_info, instance, mountpoint,
+                              disk_bus=disk_bus, device_type=device_type,
+                              encryption=encryption)
+        self._save(instance)
+
+    def detach_volume(self, context, connection_info, instance, mountpoint,
+                      encryption=None):
+        self._adopt(instance)
+        super().detach_volume(context, connection_info, instance, mountpoint,
+                              encryption=encryption)
+        self._save(instance)
+
+    def swap_volume(self, context, old_connection_info, new_connection_info,
+                    instance, mountpoint, resize_to):
+        cinder_attach.check_device(new_connection_info)
+        self._adopt(instance)
+        super().swap_volume(context, old_connection_info, new_connection_info,
+                            instance, mountpoint, resize_to)
+        self._save(instance)
 
     def snapshot(self, context, instance, image_id, update_task_state):
         self._adopt(instance)
