@@ -36,7 +36,9 @@ MUTATING_API = {
     "share_create_from_snapshot", "share_delete",
     "security_group_create", "security_group_delete", "security_group_rule_create",
     "security_group_rule_delete", "floating_ip_create", "floating_ip_associate",
-    "floating_ip_delete",
+    "floating_ip_delete", "volume_create", "volume_delete", "volume_set_metadata",
+    "volume_attach", "volume_detach", "server_resize", "server_confirm_resize",
+    "server_revert_resize",
 }
 MUTATING_SERVICES = (
     "data_attach.attach", "data_attach.detach", "data_attach.advance", "revocation.",
@@ -45,7 +47,9 @@ MUTATING_SERVICES = (
     "results_export.save_as_image", "reconcile.", "network_policy.ensure_group",
     "network_policy.desktop_groups", "network_policy.allocate_public_ip",
     "network_policy.release", "network_sweep.associate", "network_sweep.disassociate",
-    "network_sweep.delete_group",
+    "network_sweep.delete_group", "home_storage.ensure_home", "home_storage.move_here",
+    "home_storage.release", "home_storage.attach", "home_storage.detach", "boost.boost",
+    "boost.return_now", "boost_steps.", "home_storage_steps.apply",
 )
 # Modules whose code runs for GET requests (pages, tabs, ajax row updates, form renders).
 GET_MODULES = ("dashboards/project/desktops/views.py", "dashboards/project/desktops/rows.py",
@@ -57,6 +61,8 @@ GET_MODULES = ("dashboards/project/desktops/views.py", "dashboards/project/deskt
                "dashboards/project/desktops/experiments/views.py",
                "dashboards/project/desktops/experiments/texts.py",
                "dashboards/project/desktops/network_tab.py",
+               "dashboards/project/desktops/storage/tabs.py",
+               "dashboards/project/desktops/storage/texts.py",
                "dashboards/project/desktops/audit_events.py",
                "dashboards/admin/desktop_audit/views.py",
                "dashboards/admin/desktop_audit/tables.py",

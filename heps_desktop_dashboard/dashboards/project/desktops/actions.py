@@ -21,6 +21,7 @@ from heps_desktop_dashboard.dashboards.project.desktops.experiments import (
 )
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.dashboards.project.desktops.storage import actions as storage_actions
 from heps_desktop_dashboard.services import access
 from heps_desktop_dashboard.services import desktop_actions
 from heps_desktop_dashboard.services import revocation
@@ -285,5 +286,7 @@ DETAIL_ACTIONS = (OpenConsole, SupportConsole, ExtendDesktop, StartDesktop, Stop
                   ShelveDesktop, UnshelveDesktop, SoftRebootDesktop, HardRebootDesktop,
                   RenameDesktop, ShareDesktop,
                   experiment_actions.AttachExperiment, experiment_actions.DetachExperiment,
-                  experiment_actions.SaveDesktopImage, DeleteDesktop)
+                  experiment_actions.SaveDesktopImage, storage_actions.MoveStorageHere,
+                  storage_actions.BoostDesktop, storage_actions.ReturnFromBoost,
+                  DeleteDesktop)
 TABLE_ACTIONS = (StartDesktop, StopDesktop, ShelveDesktop, DeleteDesktop)

@@ -11,6 +11,8 @@ from heps_desktop_dashboard.dashboards.project.desktops import actions
 from heps_desktop_dashboard.dashboards.project.desktops import choices
 from heps_desktop_dashboard.dashboards.project.desktops import rows
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
+from heps_desktop_dashboard.dashboards.project.desktops.storage import actions as storage_actions
+from heps_desktop_dashboard.dashboards.project.desktops.storage import texts as storage_texts
 from heps_desktop_dashboard.dashboards.project.desktops.usage import links as usage_links
 from heps_desktop_dashboard.services import access
 
@@ -115,7 +117,7 @@ class DesktopsTable(tables.DataTable):
         display_choices=choices.TASK_DISPLAY_CHOICES,
     )
     owner = tables.Column(owner_text, verbose_name=_("Owner"))
-    profile = tables.Column("profile", verbose_name=_("Profile"))
+    profile = tables.Column(storage_texts.profile_html, verbose_name=_("Profile"))
     image = tables.Column("image_name", verbose_name=_("Image"))
     experiment = tables.Column("experiment", verbose_name=_("Experiment"), empty_value="—")
     created = tables.Column(
@@ -152,6 +154,6 @@ class DesktopsTable(tables.DataTable):
         verbose_name = _("Experiment Desktops")
         status_columns = ("status", "task")
         row_class = UpdateRow
-        table_actions = ((DesktopsFilter, LaunchDesktop, usage_links.ShowUsage)
-                         + actions.TABLE_ACTIONS)
+        table_actions = ((DesktopsFilter, LaunchDesktop, usage_links.ShowUsage,
+                          storage_actions.CreateMyStorage) + actions.TABLE_ACTIONS)
         row_actions = actions.DETAIL_ACTIONS

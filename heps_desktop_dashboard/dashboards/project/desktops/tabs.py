@@ -12,6 +12,7 @@ from heps_desktop_dashboard.dashboards.project.desktops import console
 from heps_desktop_dashboard.dashboards.project.desktops import launch_status
 from heps_desktop_dashboard.dashboards.project.desktops import network_tab
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import tabs as experiment_tabs
+from heps_desktop_dashboard.dashboards.project.desktops.storage import tabs as storage_tabs
 from heps_desktop_dashboard.services import access
 from heps_desktop_dashboard.services import sharing
 
@@ -133,5 +134,5 @@ class ConsoleTab(tabs.Tab):
 class DesktopDetailTabs(tabs.DetailTabsGroup):
     slug = "desktop_details"
     tabs = (OverviewTab, ConsoleTab, LogTab, ActionLogTab, network_tab.NetworkTab,
-            experiment_tabs.ExperimentDataTab)
+            experiment_tabs.ExperimentDataTab, storage_tabs.MyStorageTab)
     sticky = True
