@@ -8,6 +8,7 @@ get_console() logic (AUTO order, NotAvailable) really runs.
 
 import logging
 from unittest import mock
+from urllib import parse
 
 from django.core.cache import cache
 from django.test.utils import override_settings
@@ -73,55 +74,61 @@ def desktop_row(status="ACTIVE", task_state=None, name="alice-desktop"):
                                        task_state=task_state, name=name))
 
 
+CLIENT_URL = reverse("horizon:project:desktops:console_client")
+
+
+def _fragment(url):
+    """The console page's settings: the fragment of the URL the tab frames."""
+    page, _, fragment = url.partition("#")
+    return page, dict(parse.parse_qsl(fragment, keep_blank_values=True))
+
+
 class QualityParamTests(test.TestCase):
     """Building the URL the browser opens from the one nova returns."""
 
-    def test_best_quality_is_the_default_for_novnc(self):
-        url = console.console_url_for("VNC", VNC_URL, console.default_quality())
-        self.assertIn("quality=9", url)
-        self.assertIn("compression=0", url)
-        self.assertIn("autoconnect=true", url)
-        self.assertIn("resize=scale", url)
-        # nova's token path survives untouched.
-        self.assertIn(f"path=%3Ftoken%3D{VNC_TOKEN}", url)
-        self.assertTrue(url.startswith("http://127.0.0.1:6080/vnc_auto.html?"))
+    def test_lossless_is_the_default_and_sends_no_jpeg_level(self):
+        self.assertEqual(console.default_quality(), "lossless")
+        page, params = _fragment(console.console_url_for("VNC", VNC_URL, "lossless"))
+        self.assertEqual(page, CLIENT_URL)
+        self.assertEqual(params, {
+            "ws": f"ws://127.0.0.1:6080/websockify?token={VNC_TOKEN}",
+            "quality": "lossless", "jpeg": "", "compression": "2", "view_only": "0",
+            "scale": "1:1"})
 
-    def test_each_level_sets_novnc_quality_and_compression(self):
-        expected = {"best": ("9", "0"), "balanced": ("6", "2"), "low": ("2", "9")}
-        for level, (quality, compression) in expected.items():
-            url = console.console_url_for("VNC", VNC_URL, level)
-            self.assertIn(f"quality={quality}", url, level)
-            self.assertIn(f"compression={compression}", url, level)
-            self.assertEqual(url.count("quality="), 1)
+    def test_each_level_sets_the_jpeg_level_and_compression(self):
+        expected = {"lossless": ("", "2", "1:1"), "balanced": ("8", "2", "fit"),
+                    "low": ("2", "9", "fit")}
+        self.assertEqual(list(console.QUALITY_LEVELS), list(expected))
+        for level, (jpeg, compression, scale) in expected.items():
+            _, params = _fragment(console.console_url_for("VNC", VNC_URL, level))
+            self.assertEqual((params["jpeg"], params["compression"], params["scale"]),
+                             (jpeg, compression, scale), level)
+            self.assertEqual(params["quality"], level)
 
-    def test_params_already_in_the_url_are_replaced_not_duplicated(self):
-        url = console.with_params(VNC_URL + "&quality=1&title=d%28x%29#frag",
-                                  {"quality": "9"})
-        self.assertEqual(url.count("quality="), 1)
-        self.assertIn("quality=9", url)
-        self.assertIn("title=d%28x%29", url)
-        self.assertTrue(url.endswith("#frag"))
+    def test_the_token_stays_in_the_fragment(self):
+        url = console.console_url_for("VNC", VNC_URL, "balanced", view_only=True)
+        page, params = _fragment(url)
+        self.assertNotIn(VNC_TOKEN, page)
+        self.assertEqual(params["view_only"], "1")
 
-    def test_horizon_title_suffix_is_kept(self):
-        # Horizon appends "&title=<name>(<id>)" to nova's URL.
-        url = console.console_url_for("VNC", VNC_URL + f"&title=alice%28{SERVER_ID}%29",
-                                      "best")
-        self.assertIn(f"title=alice%28{SERVER_ID}%29", url)
-
-    def test_vnc_lite_moves_to_the_full_client_next_to_it(self):
-        # vnc_lite.html reads no quality settings; vnc.html beside it does.
-        url = console.console_url_for("VNC", VNC_LITE_URL, "best")
-        self.assertTrue(url.startswith(
-            f"http://127.0.0.1:6080/vnc.html?path=%3Ftoken%3D{VNC_TOKEN}&"), url)
-        self.assertIn("quality=9", url)
-        self.assertIn("compression=0", url)
-        self.assertIn("autoconnect=true", url)
-        url = console.console_url_for(
-            "VNC", "https://c.example:443/novnc/vnc_lite.html?path=%3Ftoken%3Dx", "low")
-        self.assertTrue(url.startswith("https://c.example:443/novnc/vnc.html?"), url)
-        self.assertIn("quality=2", url)
+    def test_websocket_of_each_nova_url_form(self):
+        ws = console.websocket_url
+        self.assertEqual(ws(VNC_LITE_URL),
+                         f"ws://127.0.0.1:6080/websockify?token={VNC_TOKEN}")
+        # behind TLS under a path; Horizon's "&title=" suffix is not part of it
+        self.assertEqual(
+            ws("https://c.example:443/novnc/vnc_lite.html?path=%3Ftoken%3Dx&title=a%28b%29"),
+            "wss://c.example:443/novnc/websockify?token=x")
+        self.assertEqual(ws("http://p.example/vnc_auto.html?token=t%2B1"),
+                         "ws://p.example/websockify?token=t%2B1")
+        self.assertIsNone(ws("http://p.example/vnc_auto.html"))
         self.assertTrue(console.quality_supported("VNC", VNC_LITE_URL))
         self.assertTrue(console.quality_supported("VNC", VNC_URL))
+
+    def test_a_vnc_url_without_a_token_is_opened_as_nova_gave_it(self):
+        url = "http://p.example/other-client.html"
+        self.assertEqual(console.console_url_for("VNC", url, "lossless"), url)
+        self.assertFalse(console.quality_supported("VNC", url))
 
     def test_spice_html5_url_is_unchanged_and_has_no_quality_choice(self):
         self.assertEqual(console.console_url_for("SPICE", SPICE_URL, "low"), SPICE_URL)
@@ -132,8 +139,8 @@ class QualityParamTests(test.TestCase):
         self.assertEqual(console.default_quality(), "balanced")
 
     @override_settings(HEPS_DESKTOPS=_heps(console_quality="ultra"))
-    def test_unknown_default_quality_falls_back_to_best(self):
-        self.assertEqual(console.default_quality(), "best")
+    def test_unknown_default_quality_falls_back_to_lossless(self):
+        self.assertEqual(console.default_quality(), "lossless")
 
 
 class PreferenceTests(test.TestCase):
@@ -153,7 +160,7 @@ class PreferenceTests(test.TestCase):
                          r"^heps_console_[0-9a-f]{16}$")
 
     def test_defaults_without_cookie(self):
-        self.assertEqual(console.preferences(self._request()), ("best", "AUTO"))
+        self.assertEqual(console.preferences(self._request()), ("lossless", "AUTO"))
 
     def test_cookie_quality_and_protocol(self):
         self.assertEqual(console.preferences(self._request("low:SPICE")), ("low", "SPICE"))
@@ -162,16 +169,16 @@ class PreferenceTests(test.TestCase):
         self.assertEqual(console.preferences(self._request("low%3AVNC")), ("low", "VNC"))
 
     def test_garbage_cookie_is_ignored(self):
-        for junk in ("", "<script>", "best:RDP", "x:y:z", ":"):
+        for junk in ("", "<script>", "lossless:RDP", "x:y:z", ":"):
             quality, protocol = console.preferences(self._request(junk))
             self.assertIn(quality, console.QUALITY_LEVELS)
             self.assertIn(protocol, ("AUTO", "VNC", "SPICE"))
-        self.assertEqual(console.preferences(self._request("best:RDP")), ("best", "AUTO"))
+        self.assertEqual(console.preferences(self._request("lossless:RDP")), ("lossless", "AUTO"))
 
     def test_another_users_cookie_does_not_apply(self):
         request = self._request(user_id="user-1")
         request.COOKIES[console.preference_cookie(self._request(user_id="user-2"))] = "low"
-        self.assertEqual(console.preferences(request), ("best", "AUTO"))
+        self.assertEqual(console.preferences(request), ("lossless", "AUTO"))
 
 
 class ConsoleTabTests(test.TestCase):
@@ -189,22 +196,24 @@ class ConsoleTabTests(test.TestCase):
             return self.client.get(url, **{**AJAX, **extra})
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
-    def test_running_desktop_embeds_novnc_at_best_quality(self):
+    def test_running_desktop_embeds_the_console_page_lossless(self):
         res = self._get()
         self.assertEqual(res.status_code, 200)
         self.assertTemplateUsed(res, "heps_desktops/desktops/_detail_console.html")
         self.assertEqual(res.context["console_type"], "VNC")
         html = res.content.decode()
         self.assertIn('class="heps-console-frame"', html)
-        self.assertIn("quality=9&amp;compression=0", html)
-        self.assertIn("autoconnect=true", html)
+        self.assertIn(f'src="{CLIENT_URL}#ws=', html)
+        self.assertIn("quality=lossless&amp;jpeg=&amp;compression=2", html)
         self.assertIn("Full screen", html)
         self.assertIn("Open in new tab", html)
         self.assertIn('target="_blank"', html)
-        # quality selector with the three levels, "best" selected
-        self.assertIn('<option value="best" selected>Best</option>', html)
-        self.assertIn("Balanced", html)
+        # quality selector with the three levels, "lossless" selected, and what it costs
+        self.assertIn('<option value="lossless" selected>Lossless — exact pixels, for '
+                      'image analysis</option>', html)
+        self.assertIn("Balanced — JPEG high quality", html)
         self.assertIn("Low bandwidth", html)
+        self.assertIn("Uses the most bandwidth while the picture changes.", html)
         # VNC / SPICE switch (console type AUTO), VNC active
         self.assertIn("?tab=desktop_details__console&amp;console=SPICE", html)
         self.assertEqual([p["key"] for p in res.context["protocols"] if p["active"]], ["VNC"])
@@ -216,10 +225,11 @@ class ConsoleTabTests(test.TestCase):
             IsUserContext(project_id=self.tenant.id), SERVER_ID)
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
-    def test_vnc_lite_deployment_gets_the_full_client_at_best_quality(self):
+    def test_vnc_lite_deployment_gets_the_console_page_too(self):
         res = self._get(consoles=_consoles(vnc=VNC_LITE_URL))
-        self.assertIn("http://127.0.0.1:6080/vnc.html?path=", res.context["console_url"])
-        self.assertIn("quality=9&compression=0", res.context["console_url"])
+        page, params = _fragment(res.context["console_url"])
+        self.assertEqual(page, CLIENT_URL)
+        self.assertEqual(params["ws"], f"ws://127.0.0.1:6080/websockify?token={VNC_TOKEN}")
         self.assertContains(res, "heps-console-quality")
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
@@ -244,7 +254,7 @@ class ConsoleTabTests(test.TestCase):
         self.client.cookies[console.preference_cookie(mock.Mock(user=self.user))] = "low:VNC"
         res = self._get()
         html = res.content.decode()
-        self.assertIn("quality=2&amp;compression=9", html)
+        self.assertIn("quality=low&amp;jpeg=2&amp;compression=9", html)
         self.assertIn('<option value="low" selected>', html)
         self.assertEqual(res.context["protocol_choice"], "VNC")
 
@@ -252,7 +262,7 @@ class ConsoleTabTests(test.TestCase):
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_settings_default_quality_without_cookie(self):
         res = self._get()
-        self.assertIn("quality=6&amp;compression=2", res.content.decode())
+        self.assertIn("quality=balanced&amp;jpeg=8&amp;compression=2", res.content.decode())
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_spice_requested_embeds_spice_html5(self):
@@ -268,7 +278,7 @@ class ConsoleTabTests(test.TestCase):
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_spice_cookie_choice_is_used(self):
-        self.client.cookies[console.preference_cookie(mock.Mock(user=self.user))] = "best:SPICE"
+        self.client.cookies[console.preference_cookie(mock.Mock(user=self.user))] = "lossless:SPICE"
         res = self._get()
         self.assertEqual(res.context["console_type"], "SPICE")
 
@@ -279,7 +289,7 @@ class ConsoleTabTests(test.TestCase):
         self.assertEqual(res.context["console_type"], "VNC")
         self.assertContains(res, "The SPICE console is not available for this desktop; "
                                  "showing the default console instead.")
-        self.assertIn("quality=9", res.context["console_url"])
+        self.assertIn("quality=lossless", res.context["console_url"])
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_unknown_protocol_parameter_is_ignored(self):

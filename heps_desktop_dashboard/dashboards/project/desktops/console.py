@@ -3,14 +3,17 @@
 The Console tab is rendered lazily and never cached (console URLs carry a token valid
 for minutes); nothing here logs a console URL.
 
-Display quality: noVNC's full client ``vnc.html`` (Debian's noVNC 1.3; nova's
-``vnc_auto.html`` is a link to it there) reads ``quality`` (JPEG 0-9) and
-``compression`` (zlib 0-9) from the query string, so the chosen level is added to the
-URL nova returns. ``vnc_lite.html`` reads neither (it always uses noVNC's defaults,
-quality 6 / compression 2), so a URL on it is moved to ``vnc.html`` next to it (every
-noVNC >= 1.0 ships both; same proxy, same token). spice-html5 (0.3) reads no quality
-settings and never asks the server for a preferred image compression: that stays
-nova's ``[spice] image_compression``.
+Display quality: VNC consoles open in the plugin's own console page (console_client.html
+with the vendored noVNC core, static/heps_desktops/vendor/novnc), not nova's noVNC: nova's
+(Debian's noVNC 1.3) always sends a JPEG quality level, and any level makes TigerVNC's
+Tight encoder lossy. The page connects to nova's websocket proxy with the console token
+and chooses the encodings itself: "lossless" sends no JPEG quality level (the canvas is
+the framebuffer, bit for bit), "balanced" and "low" send JPEG levels. Everything the page
+needs travels in the URL's fragment, which browsers never send to a server, so the token
+stays out of access logs. nova's proxy checks the page's Origin: ``[console]
+allowed_origins`` must name Horizon's host when it differs from the proxy's (README).
+spice-html5 (0.3) reads no quality settings and never asks the server for a preferred
+image compression: that stays nova's ``[spice] image_compression``.
 """
 
 import collections
@@ -34,15 +37,25 @@ LOG = logging.getLogger(__name__)
 TAB_PARAM = "desktop_details__console"
 PROTOCOL_PARAM = "console"
 
-Quality = collections.namedtuple("Quality", "label vnc_params")
+Quality = collections.namedtuple("Quality", "label cost jpeg compression")
 
-# noVNC query parameters of each level (noVNC's own default is quality 6, compression 2).
+# What the console page asks the VNC server for: a JPEG quality level (noVNC's 0-9; None:
+# no JPEG at all) and a zlib compression level (0-9).
 QUALITY_LEVELS = collections.OrderedDict([
-    ("best", Quality(_("Best"), {"quality": "9", "compression": "0"})),
-    ("balanced", Quality(_("Balanced"), {"quality": "6", "compression": "2"})),
-    ("low", Quality(_("Low bandwidth"), {"quality": "2", "compression": "9"})),
+    ("lossless", Quality(_("Lossless — exact pixels, for image analysis"),
+                         _("Every pixel exactly as the desktop has it (no JPEG). Uses the "
+                           "most bandwidth while the picture changes."),
+                         None, 2)),
+    ("balanced", Quality(_("Balanced — JPEG high quality"),
+                         _("JPEG at high quality: smooth on ordinary networks; fine detail "
+                           "and noise are slightly changed."),
+                         8, 2)),
+    ("low", Quality(_("Low bandwidth"),
+                    _("Strong JPEG and the most compression, for slow links: visible "
+                      "blocks and colour shifts; not for image analysis."),
+                    2, 9)),
 ])
-DEFAULT_QUALITY = "best"
+DEFAULT_QUALITY = "lossless"
 
 # Protocols a user may switch between when the console type is AUTO.
 PROTOCOLS = collections.OrderedDict([
@@ -51,13 +64,9 @@ PROTOCOLS = collections.OrderedDict([
 ])
 AUTO = "AUTO"
 
-# noVNC's full client (vnc.html; Debian's vnc_auto.html links to it) connects only when
-# asked and does not scale to the frame by itself.
-NOVNC_PARAMS = {"autoconnect": "true", "resize": "scale"}
-NOVNC_FULL_PAGE = "vnc.html"
-# noVNC's view-only switch. Always set: noVNC remembers settings from the query string
-# in the browser's storage, so a console opened after a view-only one must say "0".
-NOVNC_VIEW_ONLY = "view_only"
+# The console page's scaling: 1:1 pixels for the lossless level, fit to the frame otherwise.
+SCALE = {"lossless": "1:1"}
+DEFAULT_SCALE = "fit"
 
 
 def console_type():
@@ -94,43 +103,46 @@ def preferences(request):
     return quality, protocol
 
 
-def novnc_client(url):
-    """"lite" for noVNC's vnc_lite.html, "full" for vnc.html / vnc_auto.html."""
-    page = parse.urlsplit(url).path.rsplit("/", 1)[-1]
-    return "lite" if page.startswith("vnc_lite") else "full"
-
-
-def novnc_full(url):
-    """``url`` on noVNC's full client: vnc_lite.html becomes vnc.html in its folder."""
-    if novnc_client(url) != "lite":
-        return url
+def websocket_url(url):
+    """nova's websocket proxy for a noVNC console URL (``…/vnc_lite.html?path=%3Ftoken%3DT``
+    or ``…?token=T``): ``ws(s)://<proxy>/<folder>/websockify?token=T``; None without a
+    token."""
     parts = parse.urlsplit(url)
+    query = parse.parse_qs(parts.query)
+    token = (query.get("token") or [""])[0]
+    if not token and query.get("path"):
+        inner = parse.urlsplit(query["path"][0])
+        token = (parse.parse_qs(inner.query).get("token") or [""])[0]
+    if not token:
+        return None
+    scheme = "wss" if parts.scheme.lower() == "https" else "ws"
     folder = parts.path.rsplit("/", 1)[0]
-    return parse.urlunsplit(parts._replace(path=f"{folder}/{NOVNC_FULL_PAGE}"))
-
-
-def with_params(url, params):
-    """``url`` with ``params`` set in its query string (replacing the same keys)."""
-    parts = parse.urlsplit(url)
-    query = [(k, v) for k, v in parse.parse_qsl(parts.query, keep_blank_values=True)
-             if k not in params]
-    query.extend(params.items())
-    return parse.urlunsplit(parts._replace(query=parse.urlencode(query)))
+    return parse.urlunsplit((scheme, parts.netloc, f"{folder}/websockify",
+                             parse.urlencode({"token": token}), ""))
 
 
 def quality_supported(con_type, url):
-    return con_type == "VNC"
+    """The plugin's console page (and its quality levels) can show this console."""
+    return con_type == "VNC" and websocket_url(url) is not None
 
 
 def console_url_for(con_type, url, quality, view_only=False):
-    """The URL the browser opens: nova's URL plus the client's display settings
-    (``view_only``: noVNC sends no keyboard or mouse input)."""
-    if con_type != "VNC":
+    """The URL the browser opens: for VNC, the plugin's console page with nova's
+    websocket and the level's encodings in the fragment (``view_only``: no keyboard or
+    mouse input is sent); any other console is nova's URL as it is."""
+    ws = websocket_url(url) if con_type == "VNC" else None
+    if not ws:
         return url
-    params = dict(NOVNC_PARAMS)
-    params.update(QUALITY_LEVELS[quality].vnc_params)
-    params[NOVNC_VIEW_ONLY] = "1" if view_only else "0"
-    return with_params(novnc_full(url), params)
+    level = QUALITY_LEVELS[quality]
+    fragment = parse.urlencode({
+        "ws": ws,
+        "quality": quality,
+        "jpeg": "" if level.jpeg is None else str(level.jpeg),
+        "compression": str(level.compression),
+        "view_only": "1" if view_only else "0",
+        "scale": SCALE.get(quality, DEFAULT_SCALE),
+    })
+    return f"{reverse('horizon:project:desktops:console_client')}#{fragment}"
 
 
 def spice_direct_proxy():
@@ -188,6 +200,7 @@ def _base_context(request, desktop, quality, protocol, configured):
         "quality": quality,
         "protocol_choice": protocol if configured == AUTO else AUTO,
         "quality_levels": [(key, level.label) for key, level in QUALITY_LEVELS.items()],
+        "quality_cost": QUALITY_LEVELS[quality].cost,
         "quality_supported": False,
         "protocols": [],
         "preference_cookie": preference_cookie(request),

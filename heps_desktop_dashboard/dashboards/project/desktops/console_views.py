@@ -1,4 +1,5 @@
-"""Console downloads: a virt-viewer (.vv) file for native SPICE clients (spice-direct)."""
+"""Console views: the plugin's own VNC console page, and a virt-viewer (.vv) file for
+native SPICE clients (spice-direct)."""
 
 from django import http
 from django import shortcuts
@@ -8,6 +9,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from horizon import exceptions
 
 from heps_desktop_dashboard import api
@@ -15,6 +17,20 @@ from heps_desktop_dashboard.dashboards.project.desktops import console
 from heps_desktop_dashboard.dashboards.project.desktops import rows as desktop_rows
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyRequired
 from heps_desktop_dashboard.services import access
+
+
+@method_decorator(never_cache, name="dispatch")
+@method_decorator(xframe_options_sameorigin, name="dispatch")
+class ConsoleClientView(PolicyRequired, generic.TemplateView):
+    """``GET console/vnc/``: the plugin's noVNC client page, framed by the Console tab.
+
+    It holds no desktop data: the Console tab (console.console_context) resolves the
+    console, checks the user's mode and records the audit event, then points this page
+    at nova's websocket proxy through the URL's fragment (never sent to the server).
+    """
+
+    policy_rules = (("compute", "os_compute_api:os-remote-consoles"),)
+    template_name = "heps_desktops/desktops/console_client.html"
 
 
 @method_decorator(never_cache, name="dispatch")

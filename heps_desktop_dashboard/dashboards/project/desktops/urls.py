@@ -18,6 +18,8 @@ urlpatterns = [
     re_path(r"^usage/", include(usage_urls)),
     re_path(r"^storage/", include(storage_urls)),
     re_path(r"^archived/", include(archived_urls)),
+    re_path(r"^console/vnc/$", console_views.ConsoleClientView.as_view(),
+            name="console_client"),
     re_path(DESKTOP + r"$", views.DetailView.as_view(), name="detail"),
     re_path(DESKTOP + r"status/$", launch_status.StatusView.as_view(), name="status"),
     re_path(DESKTOP + r"extend/$", views.ExtendView.as_view(), name="extend"),
