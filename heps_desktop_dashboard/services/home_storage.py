@@ -180,6 +180,32 @@ def _discard(ctx, volume_id):
         LOG.warning("duplicate personal volume %s not deleted: %s", volume_id, exc)
 
 
+# --- at launch ------------------------------------------------------------------------
+
+def mount_user(ctx, persistent):
+    """The user name whose home the new desktop's user-data mounts My storage at: for
+    a persistent launch (the storage is made with it) or a user who has storage; ""
+    otherwise or when Cinder cannot tell. Never raises."""
+    if persistent:
+        return ctx.username or ""
+    try:
+        return (ctx.username or "") if find_home(ctx) is not None else ""
+    except Exception as exc:
+        LOG.info("My storage unknown at launch: %s", type(exc).__name__)
+        return ""
+
+
+def after_persistent_launch(ctx):
+    """The user's first persistent launch makes their storage (the reconciler attaches
+    it). Never raises: a launch is not undone for it; the My storage tab offers the
+    button again."""
+    try:
+        return ensure_home(ctx)[0]
+    except Exception as exc:
+        LOG.warning("My storage not created with the launch: %s", exc)
+        return None
+
+
 # --- what the panel shows (reads only) -------------------------------------------------
 
 ABSENT = "absent"

@@ -18,6 +18,7 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.services import archives
 from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import experiments
+from heps_desktop_dashboard.services import home_storage
 from heps_desktop_dashboard.services import network_policy
 from heps_desktop_dashboard.services import persistent
 
@@ -127,7 +128,9 @@ def _launch(ctx, launch_request, pending):
     network = network_policy.check_request(ctx, launch_request.networks,
                                            launch_request.ports)
     metadata = launch_metadata(ctx, launch_request)
-    user_data = experiments.user_data_for(launch_request.plan)
+    persistent_launch = bool(launch_request.persistent or launch_request.archive_id)
+    user_data = experiments.user_data_for(
+        launch_request.plan, home_storage.mount_user(ctx, persistent_launch))
     plan = launch_request.plan
     groups = network_policy.desktop_groups(ctx, plan.experiment_id if plan else "")
     pending.details.update(network_id=network["id"], security_groups=groups)
@@ -154,6 +157,8 @@ def _launch(ctx, launch_request, pending):
                     type(exc).__name__)
         left_over = None if _discard(ctx, server) else server.id
         raise LaunchFailed(exc, created=True, left_over=left_over) from exc
+    if persistent_launch:
+        home_storage.after_persistent_launch(ctx)
     return server
 
 

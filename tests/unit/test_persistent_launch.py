@@ -18,10 +18,11 @@ from heps_desktop_dashboard.core import archives as core
 from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.dashboards.project.desktops import launch_storage
 from heps_desktop_dashboard.services import archives
+from heps_desktop_dashboard.services import home_storage
 from test_data import desktops_data
 from test_data import launch_data as data
 
-CINDER = ["in_catalog", "absolute_limits", "volume_get", "volume_create",
+CINDER = ["in_catalog", "absolute_limits", "volume_get", "volume_list", "volume_create",
           "volume_set_metadata", "volume_delete", "backup_get", "backup_delete"]
 MOCKS = {**LOAD, api.cinder: CINDER}
 VOLUME_ID = "0b5e1c1e-7a3c-4a53-9a8e-5f0d3c2b1a01"
@@ -76,10 +77,19 @@ class PersistentLaunchTests(LaunchTestBase):
 class PersistentSubmitTests(LaunchTestBase):
     """Nova's limits patched by the class decorator; api.cinder mocked per test."""
 
+    def setUp(self):
+        super().setUp()
+        # My storage at launch has its own tests (test_home_launch.py).
+        for name in ("mount_user", "after_persistent_launch"):
+            patcher = mock.patch.object(home_storage, name, return_value=None)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
     def _mock_catalog(self, **kwargs):
         super()._mock_catalog(**kwargs)
         self.mock_in_catalog.return_value = True
         self.mock_absolute_limits.return_value = cinder_limits()
+        self.mock_volume_list.return_value = []
 
     @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
                         api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
@@ -235,6 +245,28 @@ class PersistentSubmitTests(LaunchTestBase):
         self.assertEqual(res.status_code, 200)
         self.mock_volume_delete.assert_called_once_with(mock.ANY, NEW_VOLUME_ID)
         self.mock_backup_delete.assert_not_called()
+
+    @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
+                        api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
+    def test_a_restore_that_finished_after_its_request_is_adopted(self, _nova):
+        self._mock_catalog()
+        self.mock_backup_get.return_value = archived_backup(self.user.id, self.tenant.id)
+        earlier = {"id": NEW_VOLUME_ID, "status": "restoring-backup", "user_id": self.user.id,
+                   "attachments": [], "metadata": {archives.RESTORED_FROM: BACKUP_ID}}
+        self.mock_volume_list.return_value = [earlier]
+        self._assert_not_created(self._restore("backup-" + BACKUP_ID),
+                                 "being restored from its backup")
+        self.mock_volume_list.return_value = [{**earlier, "status": "available"}]
+        self._mock_created()
+        self.assertNoFormErrors(self._restore("backup-" + BACKUP_ID, launch_token="d" * 32))
+        self.mock_volume_create.assert_not_called()
+        self.assertEqual(self.mock_desktop_create.call_args.kwargs[
+            "block_device_mapping_v2"][0]["uuid"], NEW_VOLUME_ID)
+        first = self.mock_volume_set_metadata.call_args_list[0].args
+        signed = core.read(conf.signing_key(), core.RESOURCE_VOLUME, NEW_VOLUME_ID,
+                           self.tenant.id, self.user.id, first[2])
+        self.assertEqual(signed.source, BACKUP_ID)
+        self.mock_backup_delete.assert_called_once_with(mock.ANY, BACKUP_ID)
 
     @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
                         api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
