@@ -1,14 +1,18 @@
 """The seed's contract with the plugin, read back as the demo users see it."""
 
+import json
 import os
 import subprocess
 import sys
+import time
+import uuid
 
 import pytest
 from cloud_fixtures import REPO
 from cloud_fixtures import SEED
 from cloud_fixtures import call
 from cloud_fixtures import nova
+from cloud_fixtures import wait_server
 
 pytestmark = pytest.mark.integration
 
@@ -113,3 +117,174 @@ def test_secret_files_are_private(devcloud):
     loose = [str(p) for p in secrets
              if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077]
     assert not loose
+
+
+# --- cinder: volume type, quotas, volumes from images, backups, boot from volume --------------
+
+CINDER_MV = "3.62"
+GiB = 1024 ** 3
+
+
+def cinder(conn, method, url, ok=(200, 201, 202, 204), **kw):
+    return call(conn.block_storage, method, url, ok, microversion=CINDER_MV, **kw)
+
+
+def _wait(conn, kind, rid, statuses=("available",), timeout=120):
+    """Poll a volume or backup until its status is one of statuses (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        doc = cinder(conn, "GET", f"/{kind}s/{rid}")[kind]
+        if doc["status"] in statuses:
+            return doc
+        assert not doc["status"].startswith("error"), f"{kind} {rid}: {doc['status']}"
+        assert time.monotonic() < deadline, f"{kind} {rid} still {doc['status']}"
+        time.sleep(0.5)
+
+
+def _volume_file(devcloud, volume_id):
+    return devcloud.state / "cinder" / "volumes" / f"volume-{volume_id}.img"
+
+
+def _read(path, offset, size):
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(size)
+
+
+def _delete_quietly(conn, kind, rid, timeout=60):
+    """Delete a test volume/backup and wait until it is gone (never raises)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        resp = conn.block_storage.get(f"/{kind}s/{rid}", microversion=CINDER_MV)
+        if resp.status_code == 404:
+            return
+        if resp.json()[kind]["status"] not in ("deleting", "creating", "restoring",
+                                                "attaching", "detaching", "backing-up"):
+            conn.block_storage.delete(f"/{kind}s/{rid}", microversion=CINDER_MV)
+        time.sleep(0.5)
+
+
+def test_volume_type_and_quotas_seeded(alice, bob, devcloud):
+    types = {t["name"]: t for t in cinder(alice, "GET", "/types")["volume_types"]}
+    assert types[SEED.VOLUME_TYPE]["id"] == devcloud.manifest["volume_type"]
+    assert cinder(alice, "GET", "/types/default")["volume_type"]["name"] == SEED.VOLUME_TYPE
+    for conn, project in ((alice, "experiment-a"), (bob, "experiment-b")):
+        quota = cinder(conn, "GET", f"/os-quota-sets/{devcloud.project_id(project)}"
+                       )["quota_set"]
+        assert {k: quota[k] for k in SEED.VOLUME_QUOTAS} == SEED.VOLUME_QUOTAS, project
+
+
+def test_volume_from_image_backup_and_restore_keep_the_data(alice, devcloud):
+    """Image bytes land in the volume file; a backup and its restore carry them and data
+    written far into the (sparse) volume; the restored volume keeps the image metadata."""
+    sfx = uuid.uuid4().hex[:8]
+    payload = b"HEPS-IMAGE" + os.urandom(256 * 1024)
+    image = call(alice.image, "POST", "/images", json={
+        "name": f"it-vol-image-{sfx}", "disk_format": "raw",
+        "container_format": "bare", "visibility": "private"})
+    made = []
+    try:
+        call(alice.image, "PUT", f"/images/{image['id']}/file", data=payload,
+             headers={"Content-Type": "application/octet-stream"})
+        vol = cinder(alice, "POST", "/volumes", json={"volume": {
+            "name": f"it-vol-{sfx}", "size": 1, "imageRef": image["id"]}})["volume"]
+        made.append(("volume", vol["id"]))
+        vol = _wait(alice, "volume", vol["id"])
+        assert vol["volume_type"] == SEED.VOLUME_TYPE and vol["bootable"] == "true"
+        path = _volume_file(devcloud, vol["id"])
+        assert path.stat().st_size == GiB
+        assert _read(path, 0, len(payload)) == payload
+        with open(path, "r+b") as f:  # what a guest wrote, in the middle of a hole
+            f.seek(700 * 1024 ** 2)
+            f.write(b"far data " + sfx.encode())
+
+        backup = cinder(alice, "POST", "/backups", json={"backup": {
+            "volume_id": vol["id"], "name": f"it-backup-{sfx}"}})["backup"]
+        made.append(("backup", backup["id"]))
+        assert _wait(alice, "backup", backup["id"], timeout=180)["size"] == 1
+        restored = cinder(alice, "POST", f"/backups/{backup['id']}/restore", json={
+            "restore": {"name": f"it-restored-{sfx}"}})["restore"]
+        made.append(("volume", restored["volume_id"]))
+        done = _wait(alice, "volume", restored["volume_id"], timeout=180)
+        assert done["volume_image_metadata"]["image_id"] == image["id"]
+        rpath = _volume_file(devcloud, done["id"])
+        assert _read(rpath, 0, len(payload)) == payload
+        assert _read(rpath, 700 * 1024 ** 2, 17) == b"far data " + sfx.encode()
+    finally:
+        for kind, rid in reversed(made):
+            _delete_quietly(alice, kind, rid)
+        alice.image.delete(f"/images/{image['id']}")
+
+
+def _boot_from_volume(alice, devcloud, name, source, uuid_, size=None, delete=True):
+    m = devcloud.manifest
+    bdm = {"boot_index": 0, "uuid": uuid_, "source_type": source,
+           "destination_type": "volume", "delete_on_termination": delete}
+    if size:
+        bdm["volume_size"] = size
+    return nova(alice, "POST", "/servers", json={"server": {
+        "name": name, "flavorRef": m["flavors"]["heps.cpu.std"],
+        "networks": [{"uuid": m["desktop_networks"]["experiment-a"]}],
+        "security_groups": [{"name": SEED.SECURITY_GROUP}],
+        "block_device_mapping_v2": [bdm]}})["server"]
+
+
+def _attached(alice, server_id):
+    return {a["volumeId"] for a in nova(
+        alice, "GET", f"/servers/{server_id}/os-volume_attachments")["volumeAttachments"]}
+
+
+def test_boot_from_volume_attach_and_resize(alice, admin, devcloud):
+    """Boot from image -> volume, attach a second volume, resize the volume-backed server,
+    detach, then boot another server from that (source) volume."""
+    sfx = uuid.uuid4().hex[:8]
+    golden = devcloud.manifest["images"]["heps-imaging-desktop-2026.1"]
+    extra = cinder(alice, "POST", "/volumes", json={"volume": {
+        "name": f"it-extra-{sfx}", "size": 1, "imageRef": golden}})["volume"]
+    servers = []
+    try:
+        servers.append(_boot_from_volume(alice, devcloud, f"it-bfv-{sfx}", "image",
+                                         golden, size=1)["id"])
+        server = wait_server(alice, servers[0], timeout=120)
+        (root,) = _attached(alice, server["id"])
+        assert _wait(alice, "volume", root, ("in-use",))["bootable"] == "true"
+
+        _wait(alice, "volume", extra["id"])
+        nova(alice, "POST", f"/servers/{server['id']}/os-volume_attachments",
+             json={"volumeAttachment": {"volumeId": extra["id"]}})
+        _wait(alice, "volume", extra["id"], ("in-use",))
+        host = nova(admin, "GET", f"/servers/{server['id']}")["server"][
+            "OS-EXT-SRV-ATTR:host"]
+        record = json.loads((devcloud.state / "compute" / host / "instances"
+                             / f"{server['id']}.json").read_text())
+        assert str(_volume_file(devcloud, extra["id"])) in {
+            v["device_path"] for v in record["volumes"].values()}
+
+        nova(alice, "POST", f"/servers/{server['id']}/action",
+             json={"resize": {"flavorRef": devcloud.manifest["flavors"]["m1.small"]}})
+        wait_server(alice, server["id"], ("VERIFY_RESIZE",), timeout=120)
+        nova(alice, "POST", f"/servers/{server['id']}/action", json={"confirmResize": None})
+        server = wait_server(alice, server["id"], timeout=60)
+        assert server["flavor"]["original_name"] == "m1.small"
+        assert _attached(alice, server["id"]) == {root, extra["id"]}
+
+        nova(alice, "DELETE", f"/servers/{server['id']}/os-volume_attachments/{extra['id']}")
+        _wait(alice, "volume", extra["id"])
+        servers.append(_boot_from_volume(alice, devcloud, f"it-bfv-src-{sfx}", "volume",
+                                         extra["id"], delete=False)["id"])
+        wait_server(alice, servers[1], timeout=120)
+        assert _attached(alice, servers[1]) == {extra["id"]}
+    finally:
+        for sid in servers:
+            nova(alice, "DELETE", f"/servers/{sid}", ok=(204, 404))
+        for sid in servers:
+            deadline = time.monotonic() + 90
+            while (alice.compute.get(f"/servers/{sid}").status_code != 404
+                   and time.monotonic() < deadline):
+                time.sleep(0.5)
+        _delete_quietly(alice, "volume", extra["id"])
+    # the image -> volume root goes with its server (delete_on_termination)
+    deadline = time.monotonic() + 60
+    while alice.block_storage.get(f"/volumes/{root}").status_code != 404:
+        assert time.monotonic() < deadline, f"root volume {root} not deleted"
+        time.sleep(0.5)

@@ -78,7 +78,7 @@ def _digest(*paths):
     h = hashlib.sha256()
     for base in paths:
         files = [base] if base.is_file() else sorted(
-            p for p in base.rglob("*") if p.is_file() and not _ignored(p))
+            p for p in base.rglob("*") if p.is_file() and not _ignored(p.relative_to(base)))
         for p in files:
             h.update(str(p.relative_to(base.parent)).encode())
             h.update(p.read_bytes())
@@ -87,7 +87,9 @@ def _digest(*paths):
 
 def _ignored(p):
     parts = set(p.parts)
-    return bool(parts & {"__pycache__", "build", "dist", ".pytest_cache"}) or any(
+    # tests are not installed: editing them must not reinstall (and restart computes)
+    return bool(parts & {"__pycache__", "build", "dist", ".pytest_cache", "tests",
+                         "tests_cinder"}) or any(
         x.endswith(".egg-info") for x in p.parts) or p.suffix == ".pyc"
 
 

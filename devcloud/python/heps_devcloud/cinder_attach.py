@@ -26,7 +26,7 @@ def check_device(connection_info):
     """Refuse a local connection whose file does not exist."""
     path = device_path(connection_info)
     if path is not None and not os.path.exists(path):
-        raise exception.VolumeDeviceNotFound(device=path)
+        raise exception.DiskNotFound(location=path)
 
 
 def summary(connection_info):
