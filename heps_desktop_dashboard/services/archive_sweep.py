@@ -92,8 +92,10 @@ def root_steps(ops, volumes, desktops_by_id):
             record = core.read(conf.signing_key(), core.RESOURCE_VOLUME, volume["id"],
                                _project(volume), str(volume.get("user_id") or ""),
                                volume.get("metadata"))
-            # Its own archive record (being archived) or root record: nothing to do.
-            if record is None or record.desktop != server_id:
+            # Its own archive record (being archived) or root record: nothing to do. A
+            # record this key cannot verify (edited, or another key) is not overwritten.
+            signed = names.VOLUME_META_SIGNATURE in (volume.get("metadata") or {})
+            if (record is None and not signed) or (record and record.desktop != server_id):
                 yield Step("sign-root", _label(volume), _project(volume),
                            f"root volume of desktop {server.name} ({server_id})",
                            sign_root, (ops, volume, server))

@@ -25,7 +25,11 @@ BACKUP_PROJECT = "os-backup-project-attr:project_id"
 VOLUMES_ATTACHED = "os-extended-volumes:volumes_attached"
 ROOT_DEVICE = "OS-EXT-SRV-ATTR:root_device_name"
 PENDING_STATES = ("creating", "downloading", "restoring-backup", "backing-up",
-                  "uploading", "deleting")
+                  "restoring", "uploading", "deleting")
+# Cinder's own metadata key on a volume restored from a backup (the backup's id). A
+# restore copies the backup's volume metadata over what was set at create, so the
+# plugin signs a restored volume only once it is available.
+RESTORED_FROM = "src_backup_id"
 # How long a restore from a backup waits for the new volume before it tells the user
 # to come back (a fake or small volume is there at once).
 RESTORE_WAIT_SECONDS = 20
@@ -143,6 +147,9 @@ def delete_archive(ctx, archive_id):
                 _delete_source(ctx, archive.record.source)
         else:
             api.cinder.backup_delete(ctx, archive.resource_id)
+            for volume in _restored_from(ctx, archive.resource_id):
+                if volume.get("status") in ("available", "error"):
+                    api.cinder.volume_delete(ctx, volume["id"])
     return archive
 
 
@@ -169,16 +176,21 @@ def restore_volume(ctx, archive, size_gb):
         raise ArchiveNotReady(archive.id)
     if archive.resource == core.RESOURCE_VOLUME:
         return archive.resource_id, False
+    earlier = _restored_from(ctx, archive.resource_id)
+    ready = next((v for v in earlier if v.get("status") == "available"), None)
+    if ready is not None:   # an earlier restore finished after its request gave up
+        _sign_restored(ctx, archive, ready["id"])
+        return ready["id"], False
+    if any(v.get("status") in PENDING_STATES for v in earlier):
+        raise RestorePending(archive.id)
     volume = api.cinder.volume_create(
         ctx, size=max(int(size_gb), archive.size_gb), backup_id=archive.resource_id,
         name=names.ARCHIVE_NAME_PREFIX + archive.name[:200],
         volume_type=conf.get("root_volume_type") or None)
     try:
-        record = core.Record(**{**_fields(archive.record), "source": archive.resource_id})
-        api.cinder.volume_set_metadata(ctx, volume["id"], core.metadata(
-            conf.signing_key(), core.RESOURCE_VOLUME, volume["id"], ctx.project_id,
-            ctx.user_id, record))
         status = _wait_available(ctx, volume["id"])
+        if status == "available":
+            _sign_restored(ctx, archive, volume["id"])
     except Exception:
         discard_volume(ctx, volume["id"])
         raise
@@ -188,6 +200,20 @@ def restore_volume(ctx, archive, size_gb):
         discard_volume(ctx, volume["id"])
         raise api.cinder.ClientException(500, f"restored volume went to {status}")
     return volume["id"], True
+
+
+def _restored_from(ctx, backup_id):
+    """The user's unattached volumes Cinder restored from this backup (one list)."""
+    return [v for v in api.cinder.volume_list(ctx)
+            if v.get("user_id") == ctx.user_id and not v.get("attachments")
+            and (v.get("metadata") or {}).get(RESTORED_FROM) == backup_id]
+
+
+def _sign_restored(ctx, archive, volume_id):
+    record = core.Record(**{**_fields(archive.record), "source": archive.resource_id})
+    api.cinder.volume_set_metadata(ctx, volume_id, core.metadata(
+        conf.signing_key(), core.RESOURCE_VOLUME, volume_id, ctx.project_id, ctx.user_id,
+        record))
 
 
 def _fields(record):

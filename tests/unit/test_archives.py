@@ -234,6 +234,15 @@ def test_root_volume_of_a_desktop_is_signed_once(ops):
     assert _steps(ops, [signed], desktops_by_id={SERVER: server}) == []
     # being archived (its own archive record while attached): left alone
     assert _steps(ops, [volume(attachments=attached())], desktops_by_id={SERVER: server}) == []
+    # a record this key cannot verify is not overwritten; another desktop's is
+    foreign = volume(rec=False, attachments=attached())
+    foreign["metadata"] = core.metadata(b"another key", core.RESOURCE_VOLUME, VOL, PROJECT,
+                                        USER, record(kind=names.VOLUME_KIND_ROOT,
+                                                     desktop="other"))
+    assert _steps(ops, [foreign], desktops_by_id={SERVER: server}) == []
+    restored = volume(rec=record(desktop="old-desktop"), attachments=attached())
+    assert [s.what for s in _steps(ops, [restored], desktops_by_id={SERVER: server})] == [
+        "sign-root"]
 
 
 def test_archived_volume_is_backed_up_then_deleted(ops):
@@ -327,3 +336,18 @@ def test_expired_action_archive_is_a_setting():
     server = desktops_data.server(expires_at="2026-11-27T00:00:00Z")
     decision = lifetimes.decide(server, conf.lifetime_policy(), NOW, "archive")
     assert decision.action == "archive"
+
+
+def test_delete_of_a_backup_archive_takes_its_unsigned_restored_volume_too():
+    ctx = contexts.user_context(project_id=PROJECT, user_id=USER)
+    restored = {"id": VOL2, "status": "available", "user_id": USER, "attachments": [],
+                "metadata": {archives.RESTORED_FROM: BACKUP}}
+    someone_elses = {**restored, "id": VOL, "user_id": OTHER}
+    with mock.patch.object(api.cinder, "backup_get", return_value=backup()), \
+            mock.patch.object(api.cinder, "volume_list",
+                              return_value=[restored, someone_elses]), \
+            mock.patch.object(api.cinder, "volume_delete") as vdelete, \
+            mock.patch.object(api.cinder, "backup_delete") as bdelete:
+        archives.delete_archive(ctx, "backup-" + BACKUP)
+    bdelete.assert_called_once_with(ctx, BACKUP)
+    vdelete.assert_called_once_with(ctx, VOL2)
