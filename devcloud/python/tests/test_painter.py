@@ -104,3 +104,17 @@ def test_png_and_ppm_are_read_without_pillow(tmp_path, mode):
     im.convert('RGB').save(tmp_path / 'p.ppm')
     with open(tmp_path / 'p.ppm', 'rb') as f:
         assert imagefile._read_ppm(f.read()) == (67, 45, im.convert('RGB').tobytes())
+
+
+@needs_xvnc
+def test_clipboard_owner_and_reader(manager):
+    from heps_devcloud import xclipboard
+    number = _number(manager, 'vnc')
+    assert xclipboard.read(number) is None                 # nobody owns it yet
+    owner = xclipboard.Owner(number, 'détecteur 42')
+    try:
+        assert xclipboard.read(number) == 'détecteur 42'
+        assert xclipboard.read(number, b'PRIMARY') == 'détecteur 42'
+        assert owner.served == 2
+    finally:
+        owner.close()
