@@ -7,7 +7,7 @@ PORT ?= 8000
 # from .venv. An older one gets its own venv, .venvs/horizon-RELEASE (scripts/ensure-release-venv).
 HORIZON ?= 2026.2
 
-.PHONY: help run test unit unit-matrix lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean reconcile soak
+.PHONY: help run test unit unit-matrix lint venv wheel cloud-up cloud-status cloud-down cloud-reset clean reconcile soak bench
 
 help:
 	@echo "make run           dev cloud + Horizon with Experiment Desktops on http://127.0.0.1:$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make unit-matrix   unit/view tests on every supported Horizon release"
 	@echo "make cloud-up | cloud-status | cloud-down | cloud-reset"
 	@echo "make reconcile ARGS=\"--dry-run\"   one reconciler pass against the dev cloud"
+	@echo "make bench         every benchmark against the dev cloud: bench-results/ (ARGS=\"--help\")"
 
 venv:
 	@scripts/ensure-venv
@@ -56,6 +57,9 @@ cloud-reset:
 
 soak: venv
 	@.venv/bin/pytest tests/integration -m soak -v -W ignore::DeprecationWarning
+
+bench:
+	@scripts/bench $(ARGS)
 
 reconcile:
 	@scripts/reconciler $(ARGS)
