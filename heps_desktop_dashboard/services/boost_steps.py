@@ -20,7 +20,12 @@ def _mark(ctx, server, record):
 
 
 def _confirm(ctx, server):
-    api.nova_volumes.server_confirm_resize(ctx, server.id)
+    """Confirm; a 409 means nova has confirmed meanwhile (the scan was older)."""
+    try:
+        api.nova_volumes.server_confirm_resize(ctx, server.id)
+    except api.nova_volumes.Conflict:
+        return "confirmed already"
+    return None
 
 
 def step(ctx, server, now=None):

@@ -265,3 +265,12 @@ def test_reconciler_removes_a_forged_record_and_ignores_plain_desktops(nova):
     assert "not signed" in why
     call(*args)
     nova.del_meta.assert_called_once_with(operator, "srv-1", [names.META_BOOST])
+
+
+def test_a_confirm_nova_did_meanwhile_is_skipped(nova):
+    operator = contexts.operator_context()
+    record = rules.new_record(SMALL.name, BIG.name, NOW, 8)
+    nova.confirm.side_effect = api.nova_volumes.Conflict(409, "in vm_state active")
+    why, call, args = boost_steps.step(operator, with_record(
+        record, status="VERIFY_RESIZE", flavor=BIG, specs=BIG_SPECS), NOW)
+    assert call(*args) == "confirmed already"
