@@ -168,3 +168,11 @@ def absolute_limits(ctx):
     """The context project's block-storage limits and usage (``GET /limits``, any
     member): maxTotalVolumes, totalVolumesUsed, maxTotalVolumeGigabytes, ..."""
     return {item.name: item.value for item in cinderclient(ctx).limits.get().absolute}
+
+
+@_translate_errors
+def quota_update(ctx, project_id, values):
+    """Set block-storage quotas of a project (admin): ``{name: limit}``, -1 unlimited.
+    Returns the quota set Cinder reports afterwards."""
+    updated = cinderclient(ctx).quotas.update(project_id, **values)
+    return {key: value for key, value in _info(updated).items() if not isinstance(value, dict)}
