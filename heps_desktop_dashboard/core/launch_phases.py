@@ -21,12 +21,11 @@ ACTIVE = "active"
 WAITING = "waiting"
 FAILED = "failed"
 
-# nova tasks of a desktop on its way to running (launch, start, unshelve, reboot).
+# nova tasks of a desktop on its way to running (launch, start, unshelve). A reboot is
+# not one: the Console tab says the desktop is not running, as for any other task.
 SCHEDULING_TASKS = frozenset({"scheduling", "unshelving"})
 COMING_UP_TASKS = SCHEDULING_TASKS | frozenset({
-    "block_device_mapping", "networking", "spawning", "powering-on", "rebooting",
-    "reboot_pending", "reboot_started", "rebooting_hard", "reboot_pending_hard",
-    "reboot_started_hard"})
+    "block_device_mapping", "networking", "spawning", "powering-on"})
 RUNNING_POWER_STATE = 1  # nova's power_state RUNNING
 NO_HOST_FAULT = "no valid host"
 

@@ -5,8 +5,10 @@
  * Asks the desktop's status endpoint every data-interval ms (one request at a time, at
  * most data-max-polls times), shows the boot phases it returns, and when the status says
  * the console answers (or the desktop is no longer on its way up) loads the Console tab
- * again through Horizon's ajax tab loading, which then shows the console. Text from the
- * server is only ever set with textContent.
+ * again through Horizon's ajax tab loading, which then shows the console. A tab that
+ * came back without a console although the desktop runs (data-retry: the console
+ * service did not answer) tries again after data-interval ms, data-max-retries times.
+ * Text from the server is only ever set with textContent.
  *
  * Horizon's AUTO_DISCOVER_STATIC_FILES puts this file in every page's script bundle; it
  * only acts on .heps-launch-progress elements.
@@ -106,7 +108,20 @@
       max: parseInt(box.getAttribute('data-max-polls'), 10) || 600,
       interval: Math.max(interval, MIN_INTERVAL)
     };
-    poll(box, state);
+    if (!box.getAttribute('data-retry')) {
+      poll(box, state);
+      return;
+    }
+    // The desktop runs but its console did not answer: try again a little later, a
+    // bounded number of times (counted on the tab pane, which outlives the box).
+    var pane = $(box).closest('.tab-pane');
+    var tries = (pane.data('hepsConsoleRetries') || 0) + 1;
+    pane.data('hepsConsoleRetries', tries);
+    if (tries > (parseInt(box.getAttribute('data-max-retries'), 10) || 30)) {
+      $(box).find('.heps-launch-stalled').removeClass('hidden');
+      return;
+    }
+    window.setTimeout(function () { poll(box, state); }, state.interval);
   }
 
   function init(root) {

@@ -16,8 +16,6 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.cache import never_cache
-from horizon import exceptions
-from openstack_dashboard.dashboards.project.instances import console as horizon_console
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import launch_phases as phases
@@ -29,9 +27,13 @@ from heps_desktop_dashboard.services import access
 LOG = logging.getLogger(__name__)
 
 TEMPLATE = "heps_desktops/desktops/_console_progress.html"
-# The script asks every POLL_MS milliseconds, at most MAX_POLLS times (about 15 min).
+# The script asks every POLL_MS milliseconds, at most MAX_POLLS times (about 15 min);
+# a running desktop whose console service does not answer yet is tried again every
+# RETRY_MS, at most MAX_RETRIES times.
 POLL_MS = 500
 MAX_POLLS = 1800
+RETRY_MS = 2000
+MAX_RETRIES = 90
 POLICY_RULES = (("compute", "os_compute_api:os-remote-consoles"),)
 
 PHASE_LABELS = {
@@ -67,6 +69,22 @@ def phase_rows(progress):
              "state_label": str(STATE_LABELS[state])} for phase, state in progress.phases]
 
 
+def _context(desktop, progress, headline, poll_ms, retry=False, reason=None):
+    detail_url = reverse("horizon:project:desktops:detail", args=[desktop.id])
+    return {
+        "desktop": desktop,
+        "phases": phase_rows(progress),
+        "headline": headline,
+        "status_url": reverse("horizon:project:desktops:status", args=[desktop.id]),
+        "reload_url": f"{detail_url}?tab={console.TAB_PARAM}",
+        "poll_ms": poll_ms,
+        "max_polls": MAX_POLLS,
+        "retry": retry,
+        "max_retries": MAX_RETRIES,
+        "reason": reason,
+    }
+
+
 def progress_context(request, desktop):
     """The Console tab's context while ``desktop`` is on its way to a console, or None
     (then the tab shows the console, or why there is none). A user the console is
@@ -78,47 +96,36 @@ def progress_context(request, desktop):
         access.console_mode(api.context.for_request(request), desktop.server)
     except access.AccessDenied:
         return None
-    detail_url = reverse("horizon:project:desktops:detail", args=[desktop.id])
-    return {
-        "desktop": desktop,
-        "phases": phase_rows(progress),
-        "headline": _headline(desktop.server, progress),
-        "status_url": reverse("horizon:project:desktops:status", args=[desktop.id]),
-        "reload_url": f"{detail_url}?tab={console.TAB_PARAM}",
-        "poll_ms": POLL_MS,
-        "max_polls": MAX_POLLS,
-    }
+    return _context(desktop, progress, _headline(desktop.server, progress), POLL_MS)
 
 
-def console_answers(request, ctx, server):
-    """Whether nova hands out a console for ``server`` now (the URL is dropped)."""
-    try:
-        mode = access.console_mode(ctx, server)
-    except access.AccessDenied:
-        return True  # nothing to wait for: the tab, loaded again, says why
-    con_type = "VNC" if mode == access.MODE_VIEW else console.console_type()
-    try:
-        _type, url = horizon_console.get_console(request, con_type, server)
-    except exceptions.NotAvailable:
-        return False
-    return bool(url)
+def retry_context(desktop, console_context):
+    """The progress again, trying every RETRY_MS, when nova says the desktop runs but
+    its console was not obtained (the console service not answering yet); None when
+    the tab has a console or a reason of its own (access, not running)."""
+    if console_context.get("console_url") or console_context.get("mode") is None:
+        return None
+    progress = phases.progress(desktop.server)
+    if not progress.running:
+        return None
+    return _context(desktop, progress, CONNECTING, RETRY_MS, retry=True,
+                    reason=console_context.get("reason"))
 
 
-def status(request, ctx, server):
-    """The status document of ``server`` (a dict for JSON)."""
-    progress = phases.progress(server)
-    answers = progress.running and console_answers(request, ctx, server)
-    if answers:
-        progress = phases.progress(server, console_answers=True)
+def status(server):
+    """The status document of ``server`` (a dict for JSON). Once nova says the desktop
+    runs (ACTIVE, power on, no task, no data step) its console answers: the hypervisor's
+    display is up with the guest. The Console tab, loaded again, asks for it (and keeps
+    showing the progress while the console service does not answer)."""
+    progress = phases.progress(server, console_answers=True)
     return {
         "phases": phase_rows(progress),
         "headline": str(_headline(server, progress)),
-        "running": progress.running,
-        "console": answers,
+        "console": progress.running,
         "failed": progress.failed,
         # Load the Console tab again: the console answers, or the desktop is no longer
         # on its way (stopped, failed, shelved): the tab then says so.
-        "reload": answers or not (progress.coming_up or progress.running),
+        "reload": progress.running or not progress.coming_up,
     }
 
 
@@ -135,8 +142,7 @@ class StatusView(generic.View):
             return _error(_("You are not allowed to do that."), 403)
         ctx = api.context.for_request(request)
         try:
-            server = access.require(ctx, desktop_id, access.CONSOLE)
-            body = status(request, ctx, server)
+            body = status(access.require(ctx, desktop_id, access.CONSOLE))
         except access.AccessDenied as exc:
             return _error(exc.message, 403)
         except api.nova.NotFound:

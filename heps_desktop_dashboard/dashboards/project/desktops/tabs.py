@@ -123,7 +123,11 @@ class ConsoleTab(tabs.Tab):
         progress = self._progress(request)
         if progress is not None:
             return progress
-        return console.console_context(request, self.tab_group.kwargs["desktop"])
+        context = console.console_context(request, self.tab_group.kwargs["desktop"])
+        # Running, but the console service did not answer: keep trying by itself.
+        self._progress_context = launch_status.retry_context(
+            self.tab_group.kwargs["desktop"], context)
+        return self._progress_context or context
 
     def allowed(self, request):
         # Horizon's Tab.allowed() is where policy_rules are checked: keep it.
