@@ -93,7 +93,8 @@ def write_all(pw, compute_driver, mechanism_drivers):
                       ("glance/glance-api-paste.ini", "glance/glance-api-paste.ini"),
                       ("manila/api-paste.ini", "manila/api-paste.ini"),
                       ("neutron/api-paste.ini", "neutron/api-paste.ini"),
-                      ("cinder/api-paste.ini", "cinder/api-paste.ini")):
+                      ("cinder/api-paste.ini", "cinder/api-paste.ini"),
+                      ("cinder/resource_filters.json", "cinder/resource_filters.json")):
         shutil.copyfile(VENV / "etc" / src, ETC / dest)
     for d in ("nova/locks", "glance/images", "glance/staging", "glance/tasks", "glance/cache",
               "glance/locks", "manila/locks", "neutron/locks", "keystone",
