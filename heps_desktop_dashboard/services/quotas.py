@@ -15,6 +15,7 @@ from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import quota_admin
 from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import parallel
+from heps_desktop_dashboard.services import quotas_cinder
 
 LOG = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class Board:
     defaults: dict = dataclasses.field(default_factory=dict)   # resource -> int or None
     known_classes: list = dataclasses.field(default_factory=list)
     missing: set = dataclasses.field(default_factory=set)
+    # Cinder's quota lines shown beside (services/quotas_cinder.py), in order.
+    storage: list = dataclasses.field(default_factory=list)
 
     @property
     def over(self):
@@ -162,7 +165,7 @@ def board(ctx):
         found.projects.append(quota_admin.ProjectQuota(project_id, name, _lines(
             found.driver, readings, project_id, nova[project_id], usages[project_id],
             found.classes)))
-    return found
+    return quotas_cinder.add_to_board(ctx, found)
 
 
 @dataclasses.dataclass

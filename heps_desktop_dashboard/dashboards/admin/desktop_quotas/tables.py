@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
 from heps_desktop_dashboard.core import quota_admin
+from heps_desktop_dashboard.dashboards.admin.desktop_quotas import storage
 from heps_desktop_dashboard.dashboards.admin.desktops.actions import ADMIN_RULES
 from heps_desktop_dashboard.dashboards.project.desktops.policy import PolicyOncePerRequest
 
@@ -19,7 +20,8 @@ LABELS = {
 
 
 def label(resource):
-    return LABELS.get(resource) or quota_admin.gpu_class_of(resource) or resource
+    return (LABELS.get(resource) or storage.label(resource)
+            or quota_admin.gpu_class_of(resource) or resource)
 
 
 def amount(resource, value):
@@ -109,10 +111,12 @@ class QuotasTableBase(tables.DataTable):
         return datum.name
 
 
-def table_for(gpu_classes):
-    """The table class of a page: a column per base resource and per GPU class."""
+def table_for(gpu_classes, storage_resources=()):
+    """The table class of a page: a column per base resource, per GPU class and per
+    block-storage quota (Cinder, when it can be read)."""
     columns = {"project": tables.Column("name", verbose_name=_("Project"))}
-    resources = quota_admin.BASE + tuple(quota_admin.gpu_resource(rc) for rc in gpu_classes)
+    resources = (quota_admin.BASE + tuple(quota_admin.gpu_resource(rc) for rc in gpu_classes)
+                 + tuple(storage_resources))
     for index, resource in enumerate(resources):
         columns[f"resource_{index}"] = tables.Column(
             _cell(resource), verbose_name=label(resource),
@@ -124,6 +128,6 @@ def table_for(gpu_classes):
         verbose_name = _("Project quotas")
         row_class = ProjectRow
         table_actions = (EditDefaults,)
-        row_actions = (EditQuotas,)
+        row_actions = (EditQuotas, storage.EditStorageQuotas)
 
     return type("QuotasTable", (QuotasTableBase,), {**columns, "Meta": Meta})

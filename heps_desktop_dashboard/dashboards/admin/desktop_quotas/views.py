@@ -13,8 +13,10 @@ from horizon.utils import memoized
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import quota_admin
 from heps_desktop_dashboard.dashboards.admin.desktop_quotas import forms as quota_forms
+from heps_desktop_dashboard.dashboards.admin.desktop_quotas import storage
 from heps_desktop_dashboard.dashboards.admin.desktop_quotas import tables as quota_tables
 from heps_desktop_dashboard.services import quotas
+from heps_desktop_dashboard.services import quotas_cinder
 
 INDEX = "horizon:admin:desktop_quotas:index"
 MISSING = {
@@ -23,6 +25,7 @@ MISSING = {
     quotas.NOVA: _("Nova's quotas cannot be read right now: desktop, vCPU and RAM usage "
                    "may be missing."),
     quotas.PLACEMENT: _("Placement cannot be read right now: GPU usage is unknown."),
+    quotas_cinder.CINDER: storage.MISSING,
 }
 DRIVERS = {
     quota_admin.UNIFIED: _("Nova enforces keystone unified limits (its unified-limits "
@@ -71,7 +74,8 @@ class IndexView(tables.DataTableView):
         # a column per GPU class: the table class is made for this page's board
         if self.table_class is None:
             board = self.board()
-            self.table_class = quota_tables.table_for(board.classes if board else [])
+            self.table_class = quota_tables.table_for(board.classes if board else [],
+                                                      board.storage if board else [])
         return super().get_tables()
 
     def get_data(self):
