@@ -119,12 +119,17 @@ class MemoDecompressor:
         return out
 
 
+# one set for all drivers of the process: restores recognise the buffer by identity
+ZEROS = ZeroBuffers()
 _cinder_write_nonzero = chunkeddriver._write_nonzero
 
 
 def _write_nonzero(volume_file, volume_offset, content):
-    """cinder's, but an all-zero chunk is skipped at once (memcmp)."""
-    if isinstance(content, bytes) and content == bytes(len(content)):
+    """cinder's, but an all-zero chunk is skipped at once: the shared zero
+    buffer by identity, other bytes with one comparison (memcmp)."""
+    if ZEROS.is_zero(content) or (
+            isinstance(content, bytes) and content[:1] == content[-1:] == b'\0'
+            and content == bytes(len(content))):
         return
     _cinder_write_nonzero(volume_file, volume_offset, content)
 
@@ -135,7 +140,7 @@ chunkeddriver._write_nonzero = _write_nonzero
 
 class SparsePosixBackupDriver(posix.PosixBackupDriver):
     def __init__(self, context, backup_path=None):
-        self._zeros = ZeroBuffers()
+        self._zeros = ZEROS
         self._compressors = {}
         super().__init__(context, backup_path=backup_path)
 
@@ -154,12 +159,14 @@ class SparsePosixBackupDriver(posix.PosixBackupDriver):
 
     def _calculate_sha(self, data):
         if self._zeros.is_zero(data):
-            return self._zeros.memo('sha', data, super()._calculate_sha)
+            return self._zeros.memo(('sha', self.sha_block_size_bytes), data,
+                                    super()._calculate_sha)
         return super()._calculate_sha(data)
 
     def _prepare_output_data(self, data):
         if self._zeros.is_zero(data):
-            return self._zeros.memo('out', data, super()._prepare_output_data)
+            return self._zeros.memo(('out', self.backup_compression_algorithm),
+                                    data, super()._prepare_output_data)
         return super()._prepare_output_data(data)
 
     def _backup_chunk(self, backup, container, data, data_offset,
