@@ -8,13 +8,30 @@ from heps_desktop_dashboard.core import boost as rules
 from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.services import boost
+from heps_desktop_dashboard.services import lifetimes
+
+
+def _resign_expiry(ctx, server):
+    """Sign the expiry the desktop has for the flavor it runs on now: without the boost
+    record an expiry signed for the other profile (an Extend during the boost, or the
+    launch's) would no longer be believed."""
+    policy = conf.lifetime_policy()
+    expiry, problem = desktops.effective_expiry(server, policy)
+    if not problem:
+        lifetimes.write_expiry(ctx, server, expiry, policy)
 
 
 def _clear(ctx, server):
+    _resign_expiry(ctx, server)
+    api.nova.server_delete_metadata(ctx, server.id, [names.META_BOOST])
+
+
+def _forged(ctx, server):
     api.nova.server_delete_metadata(ctx, server.id, [names.META_BOOST])
 
 
 def _mark(ctx, server, record):
+    _resign_expiry(ctx, server)
     api.nova.server_set_metadata(ctx, server.id, rules.metadata(
         conf.signing_key(), server.id, record.with_state(rules.BOOSTED, record.asked)))
 
@@ -35,7 +52,7 @@ def step(ctx, server, now=None):
                                  getattr(server, "metadata", None))
     if record is None:
         if present:
-            return "boost record not signed by the dashboard: removed", _clear, (ctx, server)
+            return "boost record not signed by the dashboard: removed", _forged, (ctx, server)
         return None
     found = rules.next_step(record, getattr(server, "status", ""),
                             getattr(server, "OS-EXT-STS:task_state", None),

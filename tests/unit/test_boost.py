@@ -274,3 +274,21 @@ def test_a_confirm_nova_did_meanwhile_is_skipped(nova):
     why, call, args = boost_steps.step(operator, with_record(
         record, status="VERIFY_RESIZE", flavor=BIG, specs=BIG_SPECS), NOW)
     assert call(*args) == "confirmed already"
+
+
+def test_marking_and_clearing_sign_the_expiry_for_the_flavor_it_runs_on(nova):
+    """An expiry signed for the big profile (an Extend during the boost) is believed
+    again on the own profile after the return: the reconciler re-signs it."""
+    operator = contexts.operator_context()
+    policy = conf.lifetime_policy()
+    expiry = NOW + 20 * HOUR
+    big = server(flavor=BIG, specs=BIG_SPECS)
+    signed_big = desktops.expiry_metadata(policy, expiry, desktops.subject_of(big))
+    back = rules.new_record(SMALL.name, BIG.name, NOW, 8).with_state(rules.RETURNING, NOW)
+    returned = server({**signed_big, **rules.metadata(policy.key, "srv-1", back)})
+    why, call, args = boost_steps.step(operator, returned, NOW)
+    call(*args)
+    written = nova.set_meta.call_args.args[2]
+    resigned = server(written)
+    assert desktops.effective_expiry(resigned, policy, NOW) == (expiry, "")
+    nova.del_meta.assert_called_once_with(operator, "srv-1", [names.META_BOOST])
