@@ -10,6 +10,7 @@ from horizon.utils import filters
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.dashboards.admin.desktops import actions
 from heps_desktop_dashboard.dashboards.admin.desktops import rows
+from heps_desktop_dashboard.dashboards.admin.desktops import storage
 from heps_desktop_dashboard.dashboards.project.desktops import choices
 
 
@@ -106,5 +107,5 @@ class FleetTable(tables.DataTable):
         verbose_name = _("Desktops of every project")
         status_columns = ("status", "task")
         row_class = UpdateRow
-        table_actions = actions.TABLE_ACTIONS
+        table_actions = actions.TABLE_ACTIONS + (storage.ArchivesLink,)
         row_actions = actions.ROW_ACTIONS
