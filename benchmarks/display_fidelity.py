@@ -318,7 +318,9 @@ def write_pictures(out_dir):
     pictures = {}
     for name, make in (("diffraction", diffraction_image), ("lineart", lineart_image)):
         image = make()
-        path = out_dir / f"{name}-source.png"
+        image.save(out_dir / f"{name}-source.png")
+        # show-image reads PPM fastest (the python running devcloud/cloud may lack Pillow)
+        path = out_dir / f"{name}-source.ppm"
         image.save(path)
         pictures[name] = (image, path)
     return pictures
