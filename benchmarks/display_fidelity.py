@@ -11,12 +11,13 @@ differing from the source, max abs error, PSNR; and frames per second received w
 ``show-image --moving`` scrolls the picture (a frame counter in the top-left corner).
 Measured, never asserted (tests/browser/test_display_fidelity.py asserts Lossless = 0).
 
-    .venv/bin/python benchmarks/display_fidelity.py OUT_DIR [--horizon URL] [--fps-seconds 5]
+    .venv/bin/python benchmarks/display_fidelity.py OUT_DIR [--horizon URL] [--fps-seconds 8]
 
 ``run(results_dir)`` is what ``make bench`` (benchmarks/run_all.py) calls: rows of
-benchmark, setting, metric, value, unit. Needs the dev cloud; starts Horizon
-(scripts/horizon-serve) unless --horizon / HEPS_HORIZON_URL names one. PNGs of the
-source, the received picture and the difference (amplified) go to OUT_DIR.
+benchmark, setting, metric, value, unit (a PSNR of identical pictures is the string "inf").
+Needs the dev cloud; starts Horizon (scripts/horizon-serve) unless --horizon /
+HEPS_HORIZON_URL names one; about 6 minutes on the 2-core dev machine. PNGs of the source,
+the received picture and the difference (amplified) go to OUT_DIR/display-fidelity/.
 """
 
 import argparse
