@@ -264,6 +264,23 @@ def finish_restore(ctx, archive, volume_id, server):
                 desktop_id=server.id, volume_id=volume_id)
 
 
+def mark_discarded_roots(ctx, server_id, volume_ids):
+    """A persistent launch that failed after nova accepted it: the root volume nova
+    made (kept on delete) gets a root record naming the deleted server, so the
+    reconciler deletes it. Best effort: what fails here is logged."""
+    for volume_id in volume_ids:
+        try:
+            volume = api.cinder.volume_get(ctx, volume_id)
+            if volume.get("user_id") != ctx.user_id:
+                continue
+            api.cinder.volume_set_metadata(ctx, volume_id, core.metadata(
+                conf.signing_key(), core.RESOURCE_VOLUME, volume_id, ctx.project_id,
+                ctx.user_id, core.Record(kind=names.VOLUME_KIND_ROOT, desktop=server_id)))
+        except Exception:
+            LOG.warning("root volume %s of failed launch %s not marked", volume_id,
+                        server_id, exc_info=True)
+
+
 # --- archiving at expiry (the reconciler, operator context) --------------------------
 
 def root_volume(ops, server):

@@ -146,8 +146,6 @@ def _launch(ctx, launch_request, pending):
             archives.discard_volume(ctx, restore[1])
         raise LaunchFailed(exc) from exc
     pending.target_id = server.id
-    if restore:
-        archives.finish_restore(ctx, restore[0], restore[1], server)
     try:
         _check_created(ctx, server)
         if launch_request.public_ip:
@@ -156,7 +154,14 @@ def _launch(ctx, launch_request, pending):
         LOG.warning("Desktop %s failed after creation (%s); deleting it", server.id,
                     type(exc).__name__)
         left_over = None if _discard(ctx, server) else server.id
+        if launch_request.persistent and not restore:
+            # nova made a root volume it keeps (delete_on_termination false): signed
+            # as the root of a deleted desktop, the reconciler deletes it.
+            archives.mark_discarded_roots(ctx, server.id,
+                                          _volume_ids(getattr(exc, "server", None)))
         raise LaunchFailed(exc, created=True, left_over=left_over) from exc
+    if restore:  # only now: the archive stays an archive if the launch fails
+        archives.finish_restore(ctx, restore[0], restore[1], server)
     if persistent_launch:
         home_storage.after_persistent_launch(ctx)
     return server
@@ -185,7 +190,15 @@ def _check_created(ctx, server):
     created = api.nova.desktop_get(ctx, server.id)
     if str(getattr(created, "status", "")).upper() == "ERROR":
         fault = (getattr(created, "fault", None) or {}).get("message", "")
-        raise nova_exceptions.ClientException(500, fault or "server went to ERROR")
+        error = nova_exceptions.ClientException(500, fault or "server went to ERROR")
+        error.server = created
+        raise error
+    return created
+
+
+def _volume_ids(server):
+    return [v.get("id") for v in getattr(server, archives.VOLUMES_ATTACHED, None) or ()
+            if v.get("id")]
 
 
 def _discard(ctx, server):

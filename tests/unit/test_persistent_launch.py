@@ -153,6 +153,26 @@ class PersistentSubmitTests(LaunchTestBase):
         self.assertNoFormErrors(self._post(disk="persistent"))   # A100: not persistent
         self.assertNotIn("block_device_mapping_v2", self.mock_desktop_create.call_args.kwargs)
 
+    @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
+                        api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
+    def test_a_persistent_launch_failing_after_creation_leaves_its_volume_to_the_sweep(
+            self, _nova):
+        self._mock_catalog()
+        server = self._mock_created()
+        failed = data.created(server_id=server.id, status="ERROR", fault="no host",
+                              user_id=self.user.id, project_id=self.tenant.id)
+        setattr(failed, archives.VOLUMES_ATTACHED, [{"id": VOLUME_ID}])
+        self.mock_desktop_get.return_value = failed
+        self.mock_volume_get.return_value = {"id": VOLUME_ID, "user_id": self.user.id}
+        res = self._post(disk="persistent")
+        self.assertEqual(res.status_code, 200)
+        self.mock_desktop_discard.assert_called_once()
+        volume_id, meta = self.mock_volume_set_metadata.call_args.args[1:]
+        root = core.read(conf.signing_key(), core.RESOURCE_VOLUME, VOLUME_ID,
+                         self.tenant.id, self.user.id, meta)
+        self.assertEqual((volume_id, root.kind, root.desktop),
+                         (VOLUME_ID, names.VOLUME_KIND_ROOT, server.id))
+
     # --- restore ------------------------------------------------------------------
 
     def _restore(self, archive_id, **overrides):
@@ -178,6 +198,21 @@ class PersistentSubmitTests(LaunchTestBase):
         root = core.read(conf.signing_key(), core.RESOURCE_VOLUME, VOLUME_ID,
                          self.tenant.id, self.user.id, written)
         self.assertEqual((root.kind, root.desktop), (names.VOLUME_KIND_ROOT, server.id))
+
+    @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
+                        api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
+    def test_a_restore_failing_after_creation_keeps_the_archive(self, _nova):
+        self._mock_catalog()
+        self.mock_volume_get.return_value = archived_volume(self.user.id, self.tenant.id)
+        server = self._mock_created(name="alice-desktop")
+        self.mock_desktop_get.return_value = data.created(
+            server_id=server.id, status="ERROR", user_id=self.user.id,
+            project_id=self.tenant.id)
+        res = self._restore("volume-" + VOLUME_ID)
+        self.assertEqual(res.status_code, 200)
+        self.mock_desktop_discard.assert_called_once()
+        self.mock_volume_set_metadata.assert_not_called()   # still a signed archive
+        self.mock_volume_delete.assert_not_called()
 
     @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
                         api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
