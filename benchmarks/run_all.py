@@ -1,7 +1,8 @@
 """``make bench``: every benchmark against the dev cloud, results in bench-results/.
 
     .venv/bin/python benchmarks/run_all.py [--sizes 10,100,500] [--rounds 3]
-        [--users 20,50] [--c2p-rounds 3] [--horizon URL] [--out bench-results]
+        [--users 20,50] [--c2p-rounds 3] [--only list,c2p,users,fidelity]
+        [--horizon URL] [--out bench-results] [--keep]
 
 In one run, each with its baseline measured in the same run (nothing is asserted):
   (a) list page at N desktops: Desktops page vs Horizon's Instances page vs the raw
@@ -72,29 +73,33 @@ def measure(args, results, base, user, flavor, net, image):
     sizes = sorted(args.sizes)
     rows = results["list_page"] = []
     for index, count in enumerate(sizes):
-        print(f"\n== list page, N = {count}", flush=True)
         common.ensure_servers(user, count, flavor, net, image)
-        try:
-            row = list_page.measure(base, common.login(base), user, count, args.rounds)
-            list_page.report(row)
-            rows.append(row)
-        except Exception as exc:
-            traceback.print_exc()
-            results["notes"].append(f"list page N={count}: failed ({exc})")
-        if index == 0:
-            # At the smallest N: a user's ordinary project page.
+        if "list" in args.only:
+            print(f"\n== list page, N = {count}", flush=True)
+            try:
+                row = list_page.measure(base, common.login(base), user, count, args.rounds)
+                list_page.report(row)
+                rows.append(row)
+            except Exception as exc:
+                traceback.print_exc()
+                results["notes"].append(f"list page N={count}: failed ({exc})")
+        if index > 0:
+            continue
+        # At the smallest N: a user's ordinary project page.
+        if "c2p" in args.only:
             _step(results, "click_to_pixels", "click-to-pixels: panel vs bare nova",
                   lambda: click_to_pixels.run(base, user, flavor, net, image,
                                               args.c2p_rounds))
+        if "users" in args.only:
             _step(results, "concurrency", f"concurrent users, N = {count}",
                   lambda count=count: concurrency.run(base, args.users,
                                                       args.requests_per_user, count))
-    print("\n== display fidelity", flush=True)
-    rows, note = (([], "display fidelity left out (--no-fidelity)") if args.no_fidelity
-                  else display_fidelity(args.out, base))
-    results["display_fidelity"] = rows
-    if note:
-        results["notes"].append(note)
+    if "fidelity" in args.only:
+        print("\n== display fidelity", flush=True)
+        rows, note = display_fidelity(args.out, base)
+        results["display_fidelity"] = rows
+        if note:
+            results["notes"].append(note)
 
 
 def main():
@@ -107,8 +112,9 @@ def main():
     parser.add_argument("--horizon", help="URL of a running Horizon (default: start one)")
     parser.add_argument("--out", type=pathlib.Path, default=common.REPO / "bench-results")
     parser.add_argument("--keep", action="store_true", help="keep the bench servers")
-    parser.add_argument("--no-fidelity", action="store_true",
-                        help="leave the display fidelity benchmark out")
+    parser.add_argument("--only", type=lambda text: set(text.split(",")),
+                        default={"list", "c2p", "users", "fidelity"},
+                        help="some of list,c2p,users,fidelity (default: all)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     results = {"meta": {"started": datetime.datetime.now(datetime.UTC).isoformat(

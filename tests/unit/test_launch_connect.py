@@ -147,6 +147,8 @@ class ConsoleTabProgressTests(test.TestCase):
         self.assertIn('data-phase="booting" data-state="active"', html)
         self.assertNotIn("heps-console-frame", html)
         self.consoles["VNC"].assert_not_called()
+        # A tab loaded on its own needs no image name (no glance call).
+        self.mock_images_by_id.assert_not_called()
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_the_detail_page_opened_on_the_console_tab_renders_the_progress(self):
@@ -154,6 +156,9 @@ class ConsoleTabProgressTests(test.TestCase):
         self.assertEqual(res.status_code, 200)
         self.assertContains(res, "heps-launch-progress")
         self.assertIn("no-store", res["Cache-Control"])
+        # The page opens on the Console tab: the Overview tab is loaded on demand.
+        self.assertTemplateNotUsed(res, "heps_desktops/desktops/_detail_overview.html")
+        self.mock_images_by_id.assert_called_once()
 
     @test.create_mocks({api.nova: ["desktop_get", "supports"], api.glance: ["images_by_id"]})
     def test_a_running_desktop_shows_the_console(self):

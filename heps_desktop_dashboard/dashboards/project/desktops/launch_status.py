@@ -73,6 +73,7 @@ def _context(desktop, progress, headline, poll_ms, retry=False, reason=None):
     detail_url = reverse("horizon:project:desktops:detail", args=[desktop.id])
     return {
         "desktop": desktop,
+        "console_url": None,
         "phases": phase_rows(progress),
         "headline": headline,
         "status_url": reverse("horizon:project:desktops:status", args=[desktop.id]),

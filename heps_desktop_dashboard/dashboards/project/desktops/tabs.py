@@ -25,6 +25,9 @@ class OverviewTab(tabs.Tab):
     name = _("Overview")
     slug = "overview"
     template_name = "heps_desktops/desktops/_detail_overview.html"
+    # Rendered with the page when it is the tab shown (the default); loaded on demand
+    # when the page opens on another tab (Launch leads to the Console tab).
+    preload = False
 
     def get_context_data(self, request):
         desktop = self.tab_group.kwargs["desktop"]

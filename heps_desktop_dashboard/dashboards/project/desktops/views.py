@@ -130,10 +130,16 @@ class DetailView(tabs.TabView):
     template_name = "heps_desktops/desktops/detail.html"
     page_title = "{{ desktop.name }}"
 
+    def _shows_image(self):
+        # The image name is on the page and its Overview tab, not in another tab loaded
+        # on its own by Horizon's ajax tab loading (the Console tab after a launch).
+        ajax = self.request.headers.get("x-requested-with") == "XMLHttpRequest"
+        return not ajax or self.request.GET.get("tab", "").endswith("__overview")
+
     @memoized.memoized_method
     def get_data(self):
         desktop = _load_desktop(self.request, self.kwargs["desktop_id"], access.DETAIL)
-        if desktop.image_id:
+        if desktop.image_id and self._shows_image():
             ctx = api.context.for_request(self.request)
             try:
                 images = api.glance.images_by_id(ctx, [desktop.image_id])
