@@ -38,9 +38,9 @@ DEFAULTS = {
     "audit_log_file": None,
     # Preferred console: "AUTO" follows Horizon's CONSOLE_TYPE.
     "console_type": "AUTO",
-    # Default display quality of in-browser consoles until a user picks another one:
-    # "best" (noVNC quality 9, no compression), "balanced" or "low" (low bandwidth).
-    "console_quality": "best",
+    # Default display quality of in-browser VNC consoles until a user picks another one:
+    # "lossless" (exact pixels, no JPEG), "balanced" (JPEG level 8) or "low" (low bandwidth).
+    "console_quality": "lossless",
     # SPICE proxy for native clients (e.g. Kerbside) that accepts nova's spice-direct
     # console tokens (compute microversion 2.99): {"host": ..., "port": ..., "tls_port": ...,
     # optional "ca" (PEM) and "host_subject"}. None hides the ".vv" download.

@@ -13,7 +13,7 @@ HEPS_DESKTOPS = {
     "floating_ip_network": None,
     "audit_log_file": None,
     "console_type": "AUTO",
-    "console_quality": "best",
+    "console_quality": "lossless",
     "spice_direct_proxy": None,
     "capacity_credential": None,
     "api_timeout_seconds": 20,
