@@ -325,3 +325,18 @@ class RefusalTextTests(test.TestCase):
             self.assertTrue(str(launch_storage.refusal_text(exc)))
         self.assertIn("Volume storage (GB)",
                       launch_storage.refusal_text(persistent.QuotaExceeded([line])))
+
+
+class VolumeBootedRowTests(test.TestCase):
+    def test_the_list_names_the_image_of_a_volume_booted_desktop(self):
+        from heps_desktop_dashboard.dashboards.project.desktops import rows
+
+        server = desktops_data.server(image_id=None)
+        server.metadata[names.META_IMAGE] = desktops_data.IMAGE_IMAGING
+        self.assertEqual(rows.image_ids([server]), {desktops_data.IMAGE_IMAGING})
+        images = {desktops_data.IMAGE_IMAGING: desktops_data.image()}
+        row = rows.DesktopRow(server, images)
+        self.assertEqual(row.image_name, "HEPS Imaging 2026.2")
+        server.metadata[names.META_IMAGE] = "x,y"      # edited: not looked up
+        self.assertEqual(rows.image_ids([server]), set())
+        self.assertEqual(rows.DesktopRow(server, images).image_name, "")

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
+from heps_desktop_dashboard.core import archives
+from heps_desktop_dashboard.core import conventions
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import profiles
@@ -95,7 +97,12 @@ class DesktopRow:
         image = getattr(self.server, "image", None)
         image_id = image.get("id", "") if isinstance(image, dict) else ""
         if not image_id:
-            return "", ""
+            # A persistent desktop boots from a volume: nova shows no image; the image
+            # it was made from is named in editable metadata, so only this page's glance
+            # answer (the user's own view of glance) names it, never the shared cache.
+            claimed = volume_image_id(self.server)
+            found = images.get(claimed) if claimed else None
+            return (claimed, getattr(found, "name", "") or claimed) if claimed else ("", "")
         found = images.get(image_id)
         name = getattr(found, "name", "") if found else cache.get(_IMAGE_NAME_KEY % image_id)
         return image_id, name or image_id
@@ -163,7 +170,16 @@ def image_ids(servers):
         image = getattr(server, "image", None)
         if isinstance(image, dict) and image.get("id"):
             found.add(image["id"])
+        elif volume_image_id(server):
+            found.add(volume_image_id(server))
     return found
+
+
+def volume_image_id(server):
+    """The golden image of a volume-booted (persistent) desktop, as its metadata says."""
+    metadata = getattr(server, "metadata", None)
+    value = metadata.get(conventions.META_IMAGE) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and archives.UUID_RE.fullmatch(value) else ""
 
 
 class MissingDesktop:
