@@ -89,15 +89,20 @@ def backup_archive(backup, project_id=None):
 
 def collect(volumes, backups, project_id=None):
     """Archives among volumes and backups: a backup already restored to a volume
-    (the source of a signed volume record) is shown as that volume only."""
+    (the source of a signed volume record), or of a volume archive not yet deleted, is
+    shown as that volume only."""
     found = [a for a in (volume_archive(v, project_id) for v in volumes) if a]
     sources = {a.record.source for a in found if a.record.source}
     for volume in volumes:
         root = volume_archive(volume, project_id, kind=names.VOLUME_KIND_ROOT)
         if root is not None and root.record.source:
             sources.add(root.record.source)
-    found += [a for a in (backup_archive(b, project_id) for b in backups)
-              if a and a.resource_id not in sources]
+    # A backup of a volume archive still there (the volume is deleted next) is not a
+    # second archive: the volume is shown until then.
+    archived_volumes = {a.resource_id for a in found}
+    found += [a for a, b in ((backup_archive(b, project_id), b) for b in backups)
+              if a and a.resource_id not in sources
+              and b.get("volume_id") not in archived_volumes]
     return found
 
 
@@ -260,6 +265,8 @@ def finish_restore(ctx, archive, volume_id, server):
                     exc_info=True)
     if record.source:
         _delete_source(ctx, record.source)
+    if archive.resource == core.RESOURCE_VOLUME:
+        _delete_backups_of(ctx, volume_id)
     audit.event(ctx, audit.ARCHIVE_RESTORE, archive.id, archive.name,
                 desktop_id=server.id, volume_id=volume_id)
 
@@ -279,6 +286,20 @@ def mark_discarded_roots(ctx, server_id, volume_ids):
         except Exception:
             LOG.warning("root volume %s of failed launch %s not marked", volume_id,
                         server_id, exc_info=True)
+
+
+def _delete_backups_of(ctx, volume_id):
+    """A volume archive restored while its backup was being made: that backup is not
+    an archive any more."""
+    try:
+        backups = api.cinder.backup_list(ctx)
+    except Exception:
+        LOG.warning("backups of restored volume %s not listed", volume_id, exc_info=True)
+        return
+    for backup in backups:
+        found = backup_archive(backup, ctx.project_id)
+        if found and backup.get("volume_id") == volume_id and found.owner_id == ctx.user_id:
+            _delete_source(ctx, backup["id"])
 
 
 # --- archiving at expiry (the reconciler, operator context) --------------------------

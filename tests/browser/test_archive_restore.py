@@ -49,8 +49,9 @@ def _archived_desktop(devcloud, ops, admin, made):
     ctx = api.context.for_request(make_request(devcloud, "alice"))
     profile = next(p for p, _specs in api.nova_flavors.profile_list_with_specs(ctx)
                    if p.name == support.CPU_PROFILE)
+    name = f"br-archive-{uuid.uuid4().hex[:8]}"
     server = launch.launch(ctx, launch.LaunchRequest(
-        name=f"br-archive-{uuid.uuid4().hex[:8]}",
+        name=name,
         image_id=devcloud.manifest["images"][support.IMAGE],
         profile=dataclasses.replace(profile, root_volume_gb=ROOT_GB), lifetime_hours=2,
         persistent=True))
@@ -62,7 +63,7 @@ def _archived_desktop(devcloud, ops, admin, made):
     assert any(server.id in line and line.startswith("done") for line in report.lines), \
         report.lines
     support.Launcher(devcloud, admin).wait(server.id, ("GONE",))
-    return server
+    return server.id, name
 
 
 def _restored_server(alice_conn, name):
@@ -74,12 +75,12 @@ def _restored_server(alice_conn, name):
 
 def test_archive_archived_tab_restore_console(login, horizon_server, horizon_keyed,
                                              devcloud, admin, alice, made):
-    server = _archived_desktop(devcloud, horizon_keyed, admin, made)
+    server_id, name = _archived_desktop(devcloud, horizon_keyed, admin, made)
     page = login("alice")
     page.goto(f"{horizon_server.url}/project/desktops/")
     page.click(".heps-desktops-nav a[href$='/project/desktops/archived/']")
     page.wait_for_selector("#archives")
-    row = page.locator("#archives tbody tr", has_text=server.name)
+    row = page.locator("#archives tbody tr", has_text=name).first
     row.wait_for(timeout=30_000)
     assert "heps.cpu.std" in row.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -87,7 +88,7 @@ def test_archive_archived_tab_restore_console(login, horizon_server, horizon_key
     deadline = time.monotonic() + 180
     while True:
         page.goto(f"{horizon_server.url}/project/desktops/archived/")
-        row = page.locator("#archives tbody tr", has_text=server.name)
+        row = page.locator("#archives tbody tr", has_text=name).first
         row.locator("a", has_text="Restore").click()
         page.wait_for_selector("#launch_desktop_form")
         page.click("#launch_desktop_form button[type=submit], "
@@ -103,8 +104,8 @@ def test_archive_archived_tab_restore_console(login, horizon_server, horizon_key
             assert "being restored" in text or "being made" in text, text[:2000]
             assert time.monotonic() < deadline, "restore never ready"
             time.sleep(3)
-    restored = _restored_server(alice, server.name)
-    assert restored and restored["id"] != server.id
+    restored = _restored_server(alice, name)
+    assert restored and restored["id"] != server_id
     made.servers.append(restored["id"])
     made.volumes += [v["id"] for v in restored["os-extended-volumes:volumes_attached"]]
     volume = cinder(alice, "GET", f"/volumes/{made.volumes[-1]}")["volume"]

@@ -177,6 +177,11 @@ def test_list_shows_only_the_users_signed_detached_archives():
         found = archives.list_archives(ctx)
     # the backup restored to VOL2 shows as that volume only
     assert sorted(a.resource_id for a in found) == sorted([VOL, VOL2])
+    # a backup of a volume archive still there is not a second archive
+    other_backup = backup("22222222-0000-4000-8000-000000000002")
+    assert [a.resource_id for a in archives.collect([volume()], [other_backup])] == [VOL]
+    assert [a.resource_id for a in archives.collect([], [other_backup])] == [
+        other_backup["id"]]
     assert all(a.owner_id == USER and a.state == core.READY for a in found)
     expires = found[0].expires_at
     assert expires == core.parse_time("2026-11-30T12:00:00Z") + datetime.timedelta(days=30)

@@ -23,7 +23,8 @@ from test_data import desktops_data
 from test_data import launch_data as data
 
 CINDER = ["in_catalog", "absolute_limits", "volume_get", "volume_list", "volume_create",
-          "volume_set_metadata", "volume_delete", "backup_get", "backup_delete"]
+          "volume_set_metadata", "volume_delete", "backup_get", "backup_delete",
+          "backup_list"]
 MOCKS = {**LOAD, api.cinder: CINDER}
 VOLUME_ID = "0b5e1c1e-7a3c-4a53-9a8e-5f0d3c2b1a01"
 BACKUP_ID = "4a9c2d1e-3b5f-4e6a-8c7d-9e0f1a2b3c4d"
@@ -90,6 +91,7 @@ class PersistentSubmitTests(LaunchTestBase):
         self.mock_in_catalog.return_value = True
         self.mock_absolute_limits.return_value = cinder_limits()
         self.mock_volume_list.return_value = []
+        self.mock_backup_list.return_value = []
 
     @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
                         api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
@@ -198,6 +200,21 @@ class PersistentSubmitTests(LaunchTestBase):
         root = core.read(conf.signing_key(), core.RESOURCE_VOLUME, VOLUME_ID,
                          self.tenant.id, self.user.id, written)
         self.assertEqual((root.kind, root.desktop), (names.VOLUME_KIND_ROOT, server.id))
+        self.mock_backup_delete.assert_not_called()
+
+    @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
+                        api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
+    def test_restoring_a_volume_whose_backup_was_made_meanwhile_deletes_the_backup(
+            self, _nova):
+        self._mock_catalog()
+        self.mock_volume_get.return_value = archived_volume(self.user.id, self.tenant.id)
+        made_meanwhile = archived_backup(self.user.id, self.tenant.id)
+        self.mock_backup_list.return_value = [made_meanwhile, {
+            **archived_backup("someone-else", self.tenant.id), "id": NEW_VOLUME_ID}]
+        self.mock_backup_get.return_value = made_meanwhile
+        self._mock_created(name="alice-desktop")
+        self.assertNoFormErrors(self._restore("volume-" + VOLUME_ID))
+        self.mock_backup_delete.assert_called_once_with(mock.ANY, BACKUP_ID)
 
     @test.create_mocks({**{k: v for k, v in LOAD.items() if k is not api.nova_flavors},
                         api.nova_flavors: ["gpu_usage_from_servers"], api.cinder: CINDER})
