@@ -1,0 +1,164 @@
+"""My storage on the dev cloud's Cinder, as a temporary member of experiment-a (its own
+personal volume, so other tests' desktops are never candidates): created once, attached
+by reconciler passes to the newest running desktop, detached by Delete and kept over 5
+launch/delete cycles (make soak; make test runs one), moved between two desktops with Move
+My Storage here."""
+
+import time
+import uuid
+
+import pytest
+from cloud_fixtures import call
+from cloud_fixtures import nova
+from django.contrib.messages.storage import default_storage
+from django.contrib.sessions.backends.signed_cookies import SessionStore
+from django.test import RequestFactory
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+from openstack_auth import user as auth_user
+
+from heps_desktop_dashboard import api
+from heps_desktop_dashboard.services import desktop_actions
+from heps_desktop_dashboard.services import home_storage
+from heps_desktop_dashboard.services import launch
+from integration import reconciler_support as support
+from integration.temp_users import temporary_member
+from integration.test_boost import horizon_key
+
+pytestmark = pytest.mark.integration
+PROJECT = "experiment-a"
+CINDER_MV = {"OpenStack-API-Version": "volume 3.56"}
+
+
+def cinder(conn, method, url, ok=(200, 201, 202, 204), **kw):
+    return call(conn.block_storage, method, url, ok, headers=CINDER_MV, **kw)
+
+
+def request_of(devcloud, username, password):
+    plugin = v3.Password(auth_url=devcloud.keystone_url, username=username,
+                         password=password, user_domain_name="Default",
+                         project_name=PROJECT, project_domain_name="Default")
+    token = auth_user.Token(plugin.get_access(ks_session.Session(auth=plugin)))
+    request = RequestFactory().get("/project/desktops/")
+    request.session = SessionStore()
+    request._messages = default_storage(request)
+    request.user = auth_user.create_user_from_token(
+        request, token, devcloud.keystone_url,
+        services_region=devcloud.manifest.get("region") or "RegionOne")
+    return request
+
+
+def wait_for(check, what, timeout=90):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not reached in {timeout} s")
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def member(admin):
+    with temporary_member(admin, PROJECT, prefix="heps-it-home") as found:
+        yield found
+
+
+@pytest.fixture
+def ops(settings, devcloud, monkeypatch):
+    horizon_key(settings)
+    return support.settings_for(settings, devcloud, monkeypatch, home_volume_gb=1)
+
+
+class Storage:
+    def __init__(self, devcloud, admin, ctx):
+        self.devcloud, self.admin, self.ctx = devcloud, admin, ctx
+        self.servers = []
+        self.launcher = support.Launcher(devcloud, admin)
+
+    def launch(self):
+        profile = next(p for p, _specs in api.nova_flavors.profile_list_with_specs(self.ctx)
+                       if p.name == support.CPU_PROFILE)
+        server = launch.launch(self.ctx, launch.LaunchRequest(
+            name=f"it-home-{uuid.uuid4().hex[:8]}",
+            image_id=self.devcloud.manifest["images"][support.IMAGE], profile=profile,
+            lifetime_hours=2))
+        self.servers.append(server.id)
+        self.launcher.wait(server.id, ("ACTIVE",))
+        return server.id
+
+    def volume(self, volume_id):
+        return cinder(self.admin, "GET", f"/volumes/{volume_id}", ok=(200, 404)).get("volume")
+
+    def attached_to(self, volume_id):
+        volume = self.volume(volume_id)
+        if volume is None or volume["status"] not in ("in-use", "available"):
+            return None
+        return [a["server_id"] for a in volume["attachments"]]
+
+    def attach_within_passes(self, ops, volume_id, server_id, limit=10):
+        """The reconciler's storage part, pass after pass, until the volume is attached
+        to ``server_id`` (one nova call a pass: detach, then attach)."""
+        for _ in range(limit):
+            support.run_pass(ops, only=["storage"])
+            if wait_for(lambda: self.settled(volume_id), "volume settled", timeout=30) \
+                    and self.attached_to(volume_id) == [server_id]:
+                return
+        raise AssertionError(f"{volume_id} not attached to {server_id} in {limit} passes")
+
+    def settled(self, volume_id):
+        volume = self.volume(volume_id)
+        return volume is not None and volume["status"] in ("in-use", "available")
+
+    def cleanup(self):
+        for server_id in self.servers:
+            nova(self.admin, "DELETE", f"/servers/{server_id}", ok=(204, 404))
+
+
+def storage_test(ops, devcloud, admin, member, cycles):
+    """Made once; ``cycles`` launch/delete cycles (attached to each new desktop, detached by
+    Delete, kept); then two desktops: the newer gets it, Move takes it to the older."""
+    user, password = member
+    ctx = api.context.for_request(request_of(devcloud, user.name, password))
+    made = Storage(devcloud, admin, ctx)
+    home = None
+    try:
+        home, created = home_storage.ensure_home(ctx)
+        assert created and home.size == 1 and home.user_id == ctx.user_id
+        again, created_again = home_storage.ensure_home(ctx)
+        assert (again.id, created_again) == (home.id, False)
+        wait_for(lambda: made.attached_to(home.id) == [], "volume available")
+
+        for _cycle in range(cycles):
+            server_id = made.launch()
+            made.attach_within_passes(ops, home.id, server_id)
+            desktop_actions.delete(ctx, server_id)
+            wait_for(lambda: made.attached_to(home.id) == [], "detached by Delete")
+        assert len(home_storage.homes_of_user(ctx)) == 1
+
+        first = made.launch()
+        second = made.launch()
+        made.attach_within_passes(ops, home.id, second)
+        home_storage.move_here(ctx, first)
+        made.attach_within_passes(ops, home.id, first)
+        support.run_pass(ops, only=["storage"])
+        assert made.attached_to(home.id) == [first]          # the owner's choice stays
+        overview = home_storage.overview(ctx)
+        assert overview.home.attached_to == (first,) and "gigabytes" in overview.quota
+    finally:
+        made.cleanup()
+        if home is not None:
+            wait_for(lambda: (made.volume(home.id) or {}).get("status") in (
+                None, "available", "error"), "volume free", timeout=60)
+            cinder(admin, "DELETE", f"/volumes/{home.id}", ok=(202, 404))
+
+
+def test_my_storage_is_made_once_follows_the_newest_desktop_and_moves(
+        ops, devcloud, admin, member):
+    storage_test(ops, devcloud, admin, member, cycles=1)
+
+
+@pytest.mark.soak
+def test_my_storage_survives_five_launch_delete_cycles(ops, devcloud, admin, member):
+    storage_test(ops, devcloud, admin, member, cycles=5)
