@@ -17,6 +17,7 @@ help:
 	@echo "make unit-matrix   unit/view tests on every supported Horizon release"
 	@echo "make cloud-up | cloud-status | cloud-down | cloud-reset"
 	@echo "make reconcile ARGS=\"--dry-run\"   one reconciler pass against the dev cloud"
+	@echo "make soak          the long repetition tests (100 cycles, 20 two-browser rounds, ...)"
 	@echo "make bench         every benchmark against the dev cloud: bench-results/ (ARGS=\"--help\")"
 
 venv:
@@ -56,7 +57,7 @@ cloud-reset:
 	@devcloud/cloud reset
 
 soak: venv
-	@.venv/bin/pytest tests/integration -m soak -v -W ignore::DeprecationWarning
+	@.venv/bin/pytest tests/integration tests/browser -m soak -v -W ignore::DeprecationWarning
 
 bench:
 	@scripts/bench $(ARGS)
