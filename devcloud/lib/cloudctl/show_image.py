@@ -9,7 +9,8 @@ from . import configs
 from .paths import DRIVER_PKG
 from .paths import STATE
 from .rest import ApiError
-from .rest import Session
+from .rest import call
+from .rest import get_token
 
 NOVA = "http://127.0.0.1:8774/v2.1"
 CONSOLES = {"vnc": "novnc", "spice": "spice-html5"}
@@ -22,9 +23,9 @@ def _painter():
     return painter
 
 
-def _server_host(session, server_id):
-    status, doc = session.api("GET", f"{NOVA}/servers/{server_id}",
-                              headers={"OpenStack-API-Version": "compute 2.47"})
+def _server_host(token, server_id):
+    status, doc, _ = call("GET", f"{NOVA}/servers/{server_id}", token=token,
+                          headers={"OpenStack-API-Version": "compute 2.47"})
     if status != 200:
         raise ApiError(f"server {server_id}: HTTP {status} {doc}")
     server = doc["server"]
@@ -33,11 +34,11 @@ def _server_host(session, server_id):
     return server["OS-EXT-SRV-ATTR:host"]
 
 
-def _ensure_display(session, server_id, kind):
+def _ensure_display(token, server_id, kind):
     """Ask nova for a console: the fake driver starts the display if it is not running."""
     body = {"remote_console": {"protocol": kind, "type": CONSOLES[kind]}}
-    status, doc = session.api("POST", f"{NOVA}/servers/{server_id}/remote-consoles", body,
-                              headers={"OpenStack-API-Version": "compute 2.6"})
+    status, doc, _ = call("POST", f"{NOVA}/servers/{server_id}/remote-consoles", body,
+                          token=token, headers={"OpenStack-API-Version": "compute 2.6"})
     if status != 200:
         raise ApiError(f"{kind} console of {server_id}: HTTP {status} {doc}")
 
@@ -45,11 +46,11 @@ def _ensure_display(session, server_id, kind):
 def displays_of(server_id, kinds):
     """{kind: X display number} of the server's displays, started if needed."""
     painter = _painter()
-    session = Session(configs.passwords()["ADMIN_PASSWORD"])
-    state_dir = STATE / "compute" / _server_host(session, server_id)
+    token = get_token(configs.passwords()["ADMIN_PASSWORD"])     # admin, project-scoped
+    state_dir = STATE / "compute" / _server_host(token, server_id)
     found = {}
     for kind in kinds:
-        _ensure_display(session, server_id, kind)
+        _ensure_display(token, server_id, kind)
         number = painter.display_number(str(state_dir), server_id, kind)
         if number is None:
             raise ApiError(f"no running {kind} display of {server_id} under {state_dir}")
