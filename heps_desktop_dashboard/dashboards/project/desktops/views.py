@@ -130,11 +130,15 @@ class DetailView(tabs.TabView):
     template_name = "heps_desktops/desktops/detail.html"
     page_title = "{{ desktop.name }}"
 
+    def _tab_only(self):
+        # Horizon's ajax tab loading: only the selected tab is sent back (the Console
+        # tab after a launch), not the page around it.
+        return (self.request.headers.get("x-requested-with") == "XMLHttpRequest"
+                and bool(self.request.GET.get("tab")))
+
     def _shows_image(self):
-        # The image name is on the page and its Overview tab, not in another tab loaded
-        # on its own by Horizon's ajax tab loading (the Console tab after a launch).
-        ajax = self.request.headers.get("x-requested-with") == "XMLHttpRequest"
-        return not ajax or self.request.GET.get("tab", "").endswith("__overview")
+        # The image name is on the page and its Overview tab only.
+        return not self._tab_only() or self.request.GET["tab"].endswith("__overview")
 
     @memoized.memoized_method
     def get_data(self):
@@ -152,6 +156,8 @@ class DetailView(tabs.TabView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        if self._tab_only():
+            return context  # no page header, actions or banner to render
         desktop = self.get_data()
         table = desktop_tables.DesktopsTable(self.request)
         context.update({
