@@ -173,8 +173,13 @@ def backup_volume(ops, volume, archive):
     except Exception as exc:
         LOG.info("operator cannot act in project %s: %s", project, exc)
         return "kept as a volume: the operator has no role in the project"
-    backup = api.cinder.backup_create(
-        scoped, volume["id"], name=names.ARCHIVE_NAME_PREFIX + archive.name[:200])
+    try:
+        backup = api.cinder.backup_create(
+            scoped, volume["id"], name=names.ARCHIVE_NAME_PREFIX + archive.name[:200])
+    except (api.cinder.OverLimit, api.cinder.BadRequest) as exc:
+        # The project's backup quota (backups, backup_gigabytes) is full, or Cinder
+        # refuses this volume: it stays the archive; the next passes try again.
+        return f"kept as a volume: {exc}"[:200]
     api.cinder.backup_set_metadata(scoped, backup["id"], core.metadata(
         conf.signing_key(), core.RESOURCE_BACKUP, backup["id"], project, archive.owner_id,
         archive.record))

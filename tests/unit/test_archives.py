@@ -356,3 +356,13 @@ def test_delete_of_a_backup_archive_takes_its_unsigned_restored_volume_too():
         archives.delete_archive(ctx, "backup-" + BACKUP)
     bdelete.assert_called_once_with(ctx, BACKUP)
     vdelete.assert_called_once_with(ctx, VOL2)
+
+
+def test_backup_quota_exceeded_keeps_the_volume(ops):
+    step = _steps(ops, [volume()])[0]
+    scoped = contexts.user_context(project_id=PROJECT, user_id="operator")
+    with mock.patch.object(api.context, "operator_in_project", return_value=scoped), \
+            mock.patch.object(api.cinder, "backup_create", side_effect=api.cinder.OverLimit(
+                413, "BackupLimitExceeded: Maximum number of backups allowed (0)")):
+        outcome = step.call(*step.args)
+    assert outcome.startswith("kept as a volume") and "backups allowed" in outcome
