@@ -1,10 +1,9 @@
-"""Boost on the dev cloud: alice's vGPU desktop is resized to the whole A100 and back by
-reconciler passes (the return judged at a time after boost_hours), with placement
+"""Boost on the dev cloud: a vGPU desktop of a temporary member of experiment-a (a user of
+its own: no other test's storage or desktops beside it) is resized to the whole A100 and
+back by reconciler passes (the return judged at a time after boost_hours), with placement
 holding the right GPU class at each step and the signed expiry believed throughout."""
 
 import datetime
-import os
-import pathlib
 import time
 import uuid
 
@@ -19,7 +18,9 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.services import boost
 from heps_desktop_dashboard.services import launch
 from integration import reconciler_support as support
-from integration.horizon_request import make_request
+from integration.storage_support import horizon_key
+from integration.storage_support import request_of
+from integration.temp_users import temporary_member
 
 pytestmark = pytest.mark.integration
 SMALL = "heps.vgpu.a16"
@@ -30,17 +31,6 @@ BIG = "heps.a100.full"
 def ops(settings, devcloud, monkeypatch):
     horizon_key(settings)
     return support.settings_for(settings, devcloud, monkeypatch, boost_hours=1)
-
-
-def horizon_key(settings):
-    """Sign with the SECRET_KEY of the dev Horizon (.horizon): the reconciler that runs
-    beside it (make run, the browser tests) acts on every project and takes records
-    signed with another key for forged."""
-    store = pathlib.Path(os.environ.get("HEPS_HORIZON_STATE")
-                         or pathlib.Path(__file__).resolve().parents[2] / ".horizon")
-    store = store / ".secret_key_store"
-    if store.exists():
-        settings.SECRET_KEY = store.read_text().strip()
 
 
 def gpu_classes(admin, server_id):
@@ -85,8 +75,15 @@ def expiry_believed(ctx, server_id):
     return info.expiry_problem == ""
 
 
-def test_boost_to_a_whole_gpu_and_automatic_return(ops, devcloud, admin):
-    ctx = api.context.for_request(make_request(devcloud, "alice"))
+@pytest.fixture
+def member(admin):
+    with temporary_member(admin, "experiment-a", prefix="heps-it-boost") as found:
+        yield found
+
+
+def test_boost_to_a_whole_gpu_and_automatic_return(ops, devcloud, admin, member):
+    user, password = member
+    ctx = api.context.for_request(request_of(devcloud, user.name, password))
     catalog = {p.name: p for p, _specs in api.nova_flavors.profile_list_with_specs(ctx)}
     server = launch.launch(ctx, launch.LaunchRequest(
         name=f"it-boost-{uuid.uuid4().hex[:8]}",

@@ -10,20 +10,15 @@ import uuid
 import pytest
 from cloud_fixtures import call
 from cloud_fixtures import nova
-from django.contrib.messages.storage import default_storage
-from django.contrib.sessions.backends.signed_cookies import SessionStore
-from django.test import RequestFactory
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
-from openstack_auth import user as auth_user
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.services import desktop_actions
 from heps_desktop_dashboard.services import home_storage
 from heps_desktop_dashboard.services import launch
 from integration import reconciler_support as support
+from integration.storage_support import horizon_key
+from integration.storage_support import request_of
 from integration.temp_users import temporary_member
-from integration.test_boost import horizon_key
 
 pytestmark = pytest.mark.integration
 PROJECT = "experiment-a"
@@ -32,20 +27,6 @@ CINDER_MV = {"OpenStack-API-Version": "volume 3.56"}
 
 def cinder(conn, method, url, ok=(200, 201, 202, 204), **kw):
     return call(conn.block_storage, method, url, ok, headers=CINDER_MV, **kw)
-
-
-def request_of(devcloud, username, password):
-    plugin = v3.Password(auth_url=devcloud.keystone_url, username=username,
-                         password=password, user_domain_name="Default",
-                         project_name=PROJECT, project_domain_name="Default")
-    token = auth_user.Token(plugin.get_access(ks_session.Session(auth=plugin)))
-    request = RequestFactory().get("/project/desktops/")
-    request.session = SessionStore()
-    request._messages = default_storage(request)
-    request.user = auth_user.create_user_from_token(
-        request, token, devcloud.keystone_url,
-        services_region=devcloud.manifest.get("region") or "RegionOne")
-    return request
 
 
 def wait_for(check, what, timeout=90):
