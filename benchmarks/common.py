@@ -117,8 +117,23 @@ def setup():
     return conn, user, flavor, net, image
 
 
+def retried(call, *args, tries=12, wait=10, **kwargs):
+    """``call`` again while a service of the shared dev cloud is down for a moment
+    (other work stops one now and then); the last error is raised."""
+    for attempt in range(tries):
+        try:
+            return call(*args, **kwargs)
+        except Exception as exc:
+            if attempt == tries - 1:
+                raise
+            print(f"  ({type(exc).__name__}; trying again in {wait} s)", flush=True)
+            time.sleep(wait)
+    return None
+
+
 def bench_servers(conn):
-    return [s for s in conn.compute.servers() if s.name.startswith(SERVER_PREFIX)]
+    return retried(lambda: [s for s in conn.compute.servers()
+                            if s.name.startswith(SERVER_PREFIX)])
 
 
 def server_body(name, flavor, net, image, count=1):
@@ -146,8 +161,8 @@ def create(conn, body, tries=6):
 
 def ensure_servers(conn, count, flavor, net, image, batch=100, timeout=1800):
     """At least ``count`` ACTIVE ``bench-desktop-*`` servers (multi-create batches)."""
-    for server in conn.compute.servers(status="ERROR"):
-        if server.name.startswith(SERVER_PREFIX):
+    for server in bench_servers(conn):
+        if server.status == "ERROR":
             conn.compute.delete_server(server)
     have = [s for s in bench_servers(conn) if s.name.startswith("bench-desktop")]
     missing = count - len(have)
@@ -176,7 +191,7 @@ def ensure_servers(conn, count, flavor, net, image, batch=100, timeout=1800):
 def delete_servers(conn, timeout=900):
     """Delete every ``bench-*`` server of the bench project and wait until gone."""
     for server in bench_servers(conn):
-        conn.compute.delete_server(server, ignore_missing=True)
+        retried(conn.compute.delete_server, server, ignore_missing=True)
     deadline = time.monotonic() + timeout
     while bench_servers(conn) and time.monotonic() < deadline:
         time.sleep(3)
@@ -204,6 +219,12 @@ def timed_get(session, url, expect):
     if response.status_code != 200 or expect not in response.text:
         raise RuntimeError(f"{url}: HTTP {response.status_code}, {expect!r} missing")
     return elapsed, len(response.content)
+
+
+def steady_get(session, url, expect, tries=6):
+    """timed_get, again after a pause when a service was down during the request (the
+    page then shows an error instead of the rows): only a complete page is timed."""
+    return retried(timed_get, session, url, expect, tries=tries)
 
 
 def start_horizon():

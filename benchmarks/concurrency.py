@@ -52,9 +52,9 @@ def run(base, users_list=(20, 50), requests_per_user=2, servers=10):
     sessions = []
     for users in users_list:
         while len(sessions) < users:
-            sessions.append(common.login(base))
+            sessions.append(common.retried(common.login, base))
         for name, (url, expect) in pages.items():
-            common.timed_get(sessions[0], url, expect)  # warm
+            common.steady_get(sessions[0], url, expect)  # warm
             row = _burst(sessions[:users], url, expect, requests_per_user)
             row.update(users=users, page=name, servers=servers,
                        requests_per_user=requests_per_user)

@@ -40,10 +40,10 @@ def measure(base, session, conn, count, rounds):
     raw = []
     for _ in range(rounds):
         for name, (url, expect) in urls.items():
-            elapsed, sizes[name] = common.timed_get(session, url, expect)
+            elapsed, sizes[name] = common.steady_get(session, url, expect)
             times[name].append(elapsed)
         start = time.perf_counter()
-        list(conn.compute.servers(tags="heps-desktop"))
+        common.retried(lambda: list(conn.compute.servers(tags="heps-desktop")))
         raw.append(time.perf_counter() - start)
     med = {name: statistics.median(values) for name, values in times.items()}
     raw_med = statistics.median(raw)

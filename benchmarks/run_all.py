@@ -59,7 +59,15 @@ def display_fidelity(out, base):
         return [], f"display fidelity failed: {type(exc).__name__}: {exc}"
 
 
-def _step(results, key, title, call):
+def save(results, out):
+    """results.json and results.md so far (a run cut short keeps what it measured)."""
+    results["meta"]["finished"] = datetime.datetime.now(datetime.UTC).isoformat(
+        timespec="seconds")
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    return report.write(results, out)
+
+
+def _step(results, key, title, call, out):
     print(f"\n== {title}", flush=True)
     try:
         results[key] = call()
@@ -67,13 +75,19 @@ def _step(results, key, title, call):
         traceback.print_exc()
         results.setdefault("notes", []).append(f"{title}: failed ({type(exc).__name__}: "
                                                f"{exc})")
+    save(results, out)
 
 
 def measure(args, results, base, user, flavor, net, image):
     sizes = sorted(args.sizes)
     rows = results["list_page"] = []
     for index, count in enumerate(sizes):
-        common.ensure_servers(user, count, flavor, net, image)
+        try:
+            common.retried(common.ensure_servers, user, count, flavor, net, image, tries=3)
+        except Exception as exc:
+            traceback.print_exc()
+            results["notes"].append(f"{count} bench desktops could not be made ({exc})")
+            break
         if "list" in args.only:
             print(f"\n== list page, N = {count}", flush=True)
             try:
@@ -83,17 +97,19 @@ def measure(args, results, base, user, flavor, net, image):
             except Exception as exc:
                 traceback.print_exc()
                 results["notes"].append(f"list page N={count}: failed ({exc})")
+            save(results, args.out)
         if index > 0:
             continue
         # At the smallest N: a user's ordinary project page.
         if "c2p" in args.only:
             _step(results, "click_to_pixels", "click-to-pixels: panel vs bare nova",
                   lambda: click_to_pixels.run(base, user, flavor, net, image,
-                                              args.c2p_rounds))
+                                              args.c2p_rounds), args.out)
         if "users" in args.only:
             _step(results, "concurrency", f"concurrent users, N = {count}",
                   lambda count=count: concurrency.run(base, args.users,
-                                                      args.requests_per_user, count))
+                                                      args.requests_per_user, count),
+                  args.out)
     if "fidelity" in args.only:
         print("\n== display fidelity", flush=True)
         rows, note = display_fidelity(args.out, base)
@@ -130,13 +146,13 @@ def main():
         common.stop_horizon(proc)
         if not args.keep:
             print("\n== deleting the bench servers", flush=True)
-            if not common.delete_servers(user):
-                results["notes"].append("some bench-* servers were still being deleted")
-        results["meta"]["finished"] = datetime.datetime.now(datetime.UTC).isoformat(
-            timespec="seconds")
-        (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-        text = report.write(results, args.out)
-        print("\n" + text)
+            try:
+                if not common.delete_servers(user):
+                    results["notes"].append("some bench-* servers were still being deleted")
+            except Exception as exc:
+                results["notes"].append(f"deleting the bench servers failed ({exc}); "
+                                        "run benchmarks/list_page.py --cleanup")
+        print("\n" + save(results, args.out))
 
 
 if __name__ == "__main__":
