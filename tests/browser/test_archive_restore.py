@@ -17,6 +17,7 @@ from integration.test_persistent_desktops import ROOT_GB
 from integration.test_persistent_desktops import Made
 from integration.test_persistent_desktops import cinder
 
+from browser.conftest import horizon_login
 from browser.test_launch_flow import _wait_any_canvas_drawn
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import desktops
@@ -73,10 +74,14 @@ def _restored_server(alice_conn, name):
     return found[0] if found else None
 
 
-def test_archive_archived_tab_restore_console(login, horizon_server, horizon_keyed,
+def test_archive_archived_tab_restore_console(pages, horizon_server, horizon_keyed,
                                              devcloud, admin, alice, made):
     server_id, name = _archived_desktop(devcloud, horizon_keyed, admin, made)
-    page = login("alice")
+    page = pages()
+    # Horizon's landing page after the login (Overview: nova and cinder usage) can take
+    # longer than the usual 30 s on a shared 2-core machine.
+    page.context.set_default_timeout(90_000)
+    horizon_login(page, horizon_server.url, "alice", devcloud.password("alice"))
     page.goto(f"{horizon_server.url}/project/desktops/")
     page.click(".heps-desktops-nav a[href$='/project/desktops/archived/']")
     page.wait_for_selector("#archives")
