@@ -70,13 +70,21 @@ class IndexView(tables.DataTableView):
             messages.warning(self.request, MISSING[missing])
         return found
 
-    def get_tables(self):
+    def _make_table_class(self):
         # a column per GPU class: the table class is made for this page's board
         if self.table_class is None:
             board = self.board()
             self.table_class = quota_tables.table_for(board.classes if board else [],
                                                       board.storage if board else [])
+
+    def get_tables(self):
+        self._make_table_class()
         return super().get_tables()
+
+    def get_table(self):
+        # a POST asks for the table first (Horizon's server-filter check): no 500
+        self._make_table_class()
+        return super().get_table()
 
     def get_data(self):
         board = self.board()
