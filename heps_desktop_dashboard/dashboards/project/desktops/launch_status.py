@@ -2,10 +2,10 @@
 
 Until a desktop's console answers, the Console tab shows the boot phases
 (core/launch_phases.py) and static/heps_desktops/js/launch_progress.js polls
-``GET <desktop>/status/``; when the status says the console answers, the script loads
-the Console tab again through Horizon's ajax tab loading and the console connects.
-The endpoint only reads: one nova GET, and once the desktop runs, one console request
-whose URL is neither returned, logged nor cached.
+``GET <desktop>/status/``; when the status says the console answers (nova: the desktop
+runs), the script loads the Console tab again through Horizon's ajax tab loading and
+the console connects. The endpoint only reads (one nova GET), is never cached and asks
+for no console itself: no console URL is in it or in its log lines.
 """
 
 import logging
