@@ -122,6 +122,8 @@ def test_project_pages_as_alice(xss, pages, horizon_server, devcloud):
     detail = f"{DESKTOPS}{sid}/"
 
     row = sweep.page.locator(f"#desktops__row__{sid}")
+    sweep.visit(DESKTOPS)
+    assert not sweep.self_check(), "the sweep's detectors miss a planted payload"
     missing = shown_after_visit(sweep, DESKTOPS, xss.server_names[0], xss.image["name"])
     assert not missing, (
         f"the index does not show {missing} as text: {row.inner_text()!r}")

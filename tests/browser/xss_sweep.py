@@ -67,6 +67,18 @@ SCAN = """() => {
   return bad;
 }"""
 
+# What escaping failing would look like: markup and an Angular expression put in the page
+# as Horizon puts a fragment (innerHTML, then $compile).
+PLANT = """() => {
+  const box = document.createElement('div');
+  box.id = 'heps-xss-planted';
+  box.innerHTML = '<img src=x onerror="window.__xss=1">'
+    + "<span>{$'XSS'+'NG'+'EVAL'$}</span>";
+  document.body.appendChild(box);
+  window.angular.element(document.body).injector().invoke(['$compile', '$rootScope',
+    function ($compile, $rootScope) { $compile(box)($rootScope); $rootScope.$digest(); }]);
+}"""
+
 ANGULAR_READY = """() => !window.angular || !document.body
   || !!window.angular.element(document.body).injector()"""
 
@@ -163,9 +175,12 @@ class Sweep:
         with self.page.expect_response(lambda r: r.url == url, timeout=wait) as answer:
             self.page.evaluate(OPEN_MODAL, url)
         status = answer.value.status
-        if status in (301, 302, 303):
-            # a refusal: the view redirects (with a message); see where it lands
-            self.visit(url)
+        # a refusal: the view redirects with a message (Horizon answers an ajax request
+        # with X-Horizon-Location, and its script follows it); see where it lands
+        location = answer.value.headers.get("x-horizon-location")
+        if status in (301, 302, 303) or location:
+            self.page.wait_for_load_state("load")
+            self.visit(location if location and location.startswith("/") else url)
             return None
         if status != 200:
             if status >= 500:
@@ -201,6 +216,24 @@ class Sweep:
                        return pane && !pane.classList.contains('tab-loading')
                          && pane.innerText.trim().length > 0; }""", arg=target)
             self.scan(f"{where} tab {target}")
+
+    def self_check(self):
+        """Plant a payload the way a broken escape would let it in: the traps and the
+        DOM check must both report it (then the page is reloaded and the reports
+        cleared). Returns what was missed."""
+        self.page.evaluate(PLANT)
+        self.page.wait_for_function("() => window.__xss === 1")
+        self.scan("self-check")
+        missed = [what for what, seen in (
+            ("window.__xss trap", any("window.__xss" in f for f in self.fired)),
+            ("on* attribute", any("onerror" in p for _u, p in self.findings)),
+            ("Angular expression", any("XSSNGEVAL" in p for _u, p in self.findings)))
+            if not seen]
+        self.fired.clear()
+        self.findings.clear()
+        self.page.reload()
+        self.settle()
+        return missed
 
     def problems(self):
         return [f"fired: {f}" for f in self.fired] + [
