@@ -19,6 +19,7 @@ from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import reconcile
 from heps_desktop_dashboard.services import revocation
 from integration import experiment_support as support
+from integration import leftovers
 from integration.experiment_support import ACCESS_RULE
 from integration.experiment_support import EXPERIMENT
 from integration.experiment_support import VIRTIOFS
@@ -139,10 +140,8 @@ def test_delete_leaves_no_rule_or_attachment_20_times(devcloud, admin, operator,
     ids = {server_id for server_id, _left in results}
     assert len(ids) == 20
     assert [left for _sid, left in results if left] == []
-    # and nothing of theirs anywhere: plugin rules or nova's locked host rules
-    for share_id in (raw_id, results_id):
-        assert not [r for r in support.rules_of(admin, share_id)
-                    if (r.get("metadata") or {}).get("heps:desktop") in ids]
     passes = _nova_rules_left(admin, operator, ids, (raw_id, results_id))
+    # and nothing of theirs anywhere: rules, nova's locked host rules, attachments, ports
+    assert leftovers.of_desktops(admin, devcloud, ids) == []
     print(f"\n20 launch/attach/delete cycles in {time.monotonic() - t0:.0f} s; "
           f"{passes} reconciler pass(es) for nova's leftover host rules")
