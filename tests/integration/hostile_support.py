@@ -74,6 +74,7 @@ class Browser:
         if csrf:
             data["csrfmiddlewaretoken"] = self.token()
         started = time.monotonic()
+        ADDED.clear()
         resp = self.client.post(path, data)
         STATS.append(time.monotonic() - started)
         # a browser shows the messages once; here they would pile up in the cookie
@@ -84,6 +85,7 @@ class Browser:
         return resp
 
     def get(self, path, data=None):
+        ADDED.clear()
         resp = self.client.get(path, data or {})
         self.client.cookies.pop("messages", None)
         return resp
@@ -118,10 +120,33 @@ def url(url_name, target_id=None):
     return path.replace(PLACEHOLDER, urllib.parse.quote(str(target_id), safe=""))
 
 
+@contextlib.contextmanager
+def recording_messages():
+    """Record every message a request adds, also those a rendered page then shows
+    (Django's storage forgets those once displayed)."""
+    from django.contrib.messages.storage import base
+
+    original = base.BaseStorage.add
+
+    def add(storage, level, message, extra_tags=""):
+        ADDED.setdefault(id(storage.request), []).append((level, str(message)))
+        return original(storage, level, message, extra_tags)
+
+    base.BaseStorage.add = add
+    try:
+        yield
+    finally:
+        base.BaseStorage.add = original
+
+
+# id(request) -> [(level, text)] of the messages added while handling it.
+ADDED = {}
+
+
 def messages(resp, level=None):
     """The Horizon messages this request added (not older ones still in the cookie)."""
-    queued = getattr(resp.wsgi_request._messages, "_queued_messages", [])
-    return [str(m) for m in queued if level is None or m.level == level]
+    added = ADDED.get(id(resp.wsgi_request), [])
+    return [text for lvl, text in added if level is None or lvl == level]
 
 
 def form_errors(resp):

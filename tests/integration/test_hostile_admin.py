@@ -66,6 +66,7 @@ def world(devcloud, admin, alice, bob):
     t = endpoints.Targets()
     with contextlib.ExitStack() as stack:
         stack.enter_context(support.horizon_settings(devcloud))
+        stack.enter_context(support.recording_messages())
         boss, boss_pw = stack.enter_context(support.temporary_user(
             admin, "experiment-b", "admin", "heps-it-hostile-admin"))
         project = admin.identity.create_project(name=f"heps-it-hostile-{t.marker}",

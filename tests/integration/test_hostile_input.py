@@ -53,6 +53,7 @@ def world(devcloud, admin, alice, bob):
     t = endpoints.Targets()
     with contextlib.ExitStack() as stack:
         stack.enter_context(support.horizon_settings(devcloud))
+        stack.enter_context(support.recording_messages())
         carol, carol_pw = stack.enter_context(support.temporary_user(
             admin, "experiment-a", "member", "heps-it-hostile-carol"))
         boss, boss_pw = stack.enter_context(support.temporary_user(

@@ -4,6 +4,8 @@ view tests (api layer mocked)."""
 from django.urls import reverse
 from openstack_dashboard.test import helpers as test
 
+from heps_desktop_dashboard import api
+from test_data import desktops_data as data
 from test_data import quota_data as qdata
 
 QUOTAS = reverse("horizon:admin:desktop_quotas:index")
@@ -18,3 +20,19 @@ class HandMadePostTests(test.BaseAdminViewTests):
         res = self.client.post(QUOTAS, {"x": "<script>"})
         self.assertEqual(res.status_code, 200)
         self.assertTemplateUsed(res, "heps_desktops/admin/desktop_quotas/index.html")
+
+
+class RenameNameRuleTests(test.TestCase):
+    @test.create_mocks({api.nova: ["desktop_get", "server_rename"]})
+    def test_names_nova_refuses_are_a_form_error_not_a_failed_call(self):
+        # a zero-width space (category Cf), an emoji, a line separator: nova answered
+        # 400 and the user read "Unable to rename the desktop."
+        self.mock_desktop_get.return_value = data.server()
+        url = reverse("horizon:project:desktops:rename", args=[data.server().id])
+        for name in ("a\u200bb", "desk \U0001F600", "a\u2028b", "tab\there"):
+            res = self.client.post(url, {"name": name})
+            self.assertFormErrors(res, 1)
+        self.mock_server_rename.assert_not_called()
+        res = self.client.post(url, {"name": "桌面-ü Ω"})
+        self.assertNoFormErrors(res)
+        self.mock_server_rename.assert_called_once()
