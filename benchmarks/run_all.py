@@ -25,6 +25,7 @@ import json
 import os
 import pathlib
 import platform
+import signal
 import sys
 import traceback
 
@@ -132,6 +133,10 @@ def main():
                         default={"list", "c2p", "users", "fidelity"},
                         help="some of list,c2p,users,fidelity (default: all)")
     args = parser.parse_args()
+    # Ctrl-C or a kill (also of a run in the background, where SIGINT is ignored) still
+    # stops Horizon, deletes the bench servers and writes what was measured.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
     args.out.mkdir(parents=True, exist_ok=True)
     results = {"meta": {"started": datetime.datetime.now(datetime.UTC).isoformat(
         timespec="seconds"), "cpus": os.cpu_count(), "python": platform.python_version(),
