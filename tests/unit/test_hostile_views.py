@@ -3,6 +3,8 @@ view tests (api layer mocked)."""
 
 from django.urls import reverse
 from openstack_dashboard.test import helpers as test
+from unit.test_archives import BACKUP
+from unit.test_archives import backup
 
 from heps_desktop_dashboard import api
 from test_data import desktops_data as data
@@ -36,3 +38,22 @@ class RenameNameRuleTests(test.TestCase):
         res = self.client.post(url, {"name": "桌面-ü Ω"})
         self.assertNoFormErrors(res)
         self.mock_server_rename.assert_called_once()
+
+
+class ArchivePostedByHandTests(test.TestCase):
+    @test.create_mocks({api.cinder: ["in_catalog", "volume_list", "backup_list",
+                                     "backup_get", "backup_delete"],
+                        api.glance: ["images_by_id"]})
+    def test_an_archive_not_in_the_list_is_refused_with_a_message(self):
+        # Horizon's default lookup redirected without a word (its Http302 message is
+        # dropped by the middleware); the service now reads the id and refuses it.
+        self.mock_in_catalog.return_value = True
+        self.mock_volume_list.return_value = []
+        self.mock_backup_list.return_value = []
+        self.mock_backup_get.return_value = backup(owner="someone-else")
+        url = reverse("horizon:project:desktops:archived")
+        for count, posted in enumerate((f"backup-{BACKUP}", "<script>", "ffffffff"), 1):
+            res = self.client.post(url, {"action": f"archives__delete_archive__{posted}"})
+            self.assertRedirectsNoFollow(res, url)
+            self.assertMessageCount(error=count)  # one more each time
+        self.mock_backup_delete.assert_not_called()

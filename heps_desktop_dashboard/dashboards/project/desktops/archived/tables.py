@@ -78,6 +78,15 @@ def utc_text(moment):
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
+class _Posted:
+    """An archive id posted by hand that the list does not show."""
+
+    state = ""
+
+    def __init__(self, archive_id):
+        self.id = self.name = archive_id
+
+
 class ArchivesTable(tables.DataTable):
     name = tables.WrappingColumn("name", verbose_name=_("Name"))
     profile = tables.Column("profile", verbose_name=_("Profile"), empty_value="—")
@@ -91,6 +100,14 @@ class ArchivesTable(tables.DataTable):
 
     def get_object_id(self, datum):
         return datum.id
+
+    def get_object_by_id(self, lookup):
+        """A posted id not in the list is not dropped silently (Horizon's default
+        redirects without its message): the service reads it again and refuses it."""
+        for datum in self.data or ():
+            if self.get_object_id(datum) == lookup:
+                return datum
+        return _Posted(lookup)
 
     def get_object_display(self, datum):
         return datum.name
