@@ -8,12 +8,16 @@ On a failed test every page the test opened is saved as a screenshot under
 test-artifacts/.
 """
 
+import json
 import os
 import re
 import sys
+import urllib.parse
+import urllib.request
 
 import pytest
 from cloud_fixtures import ARTIFACTS
+from cloud_fixtures import KEYSTONE_URL
 
 CHROMIUM = os.environ.get("HEPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -104,6 +108,28 @@ def horizon_login(page, base_url, username, password):
     if "/auth/login" in page.url:
         errors = page.locator(".alert-danger, .help-block.error").all_inner_texts()
         raise AssertionError(f"login as {username} failed: {errors or page.url}")
+    if username == "admin":
+        # Horizon logs in to the first project keystone lists; the operator is also a
+        # member of the experiment projects (archive backups): work in the admin project,
+        # as an operator would, and stay on the page the login led to.
+        landed = urllib.parse.urlsplit(page.url)
+        next_path = landed.path + (f"?{landed.query}" if landed.query else "")
+        project_id = _project_id(username, password, "admin")
+        page.goto(f"{base_url}/auth/switch/{project_id}/?"
+                  + urllib.parse.urlencode({"next": next_path}))
+        page.wait_for_load_state("domcontentloaded")
+
+
+def _project_id(username, password, project):
+    """The id of ``project`` (Default domain), from a token scoped to it."""
+    body = json.dumps({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": username, "domain": {"id": "default"}, "password": password}}},
+        "scope": {"project": {"name": project, "domain": {"id": "default"}}}}}).encode()
+    req = urllib.request.Request(f"{KEYSTONE_URL}/auth/tokens", data=body,  # noqa: S310
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 (loopback http)
+        return json.load(resp)["token"]["project"]["id"]
 
 
 _sessions = {}
