@@ -58,6 +58,10 @@ def test_launch_with_experiment_then_see_the_tab_then_delete(login, horizon_serv
         page.fill("#id_name", name)
         page.click("#launch_desktop_form button[type=submit], "
                    "#launch_desktop_form input[type=submit]")
+        # Launch leads to the new desktop's Console tab; the list is one click away.
+        page.wait_for_url("**/project/desktops/*/?tab=desktop_details__console",
+                          timeout=60_000)
+        page.goto(f"{horizon_server.url}/project/desktops/")
         page.locator("tr", has_text=name).wait_for(timeout=30_000)
         server = _server_by_name(alice, name)
         assert server["metadata"]["heps:data_state"] in ("attaching", "attached")
