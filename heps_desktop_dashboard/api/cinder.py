@@ -6,15 +6,14 @@ absent from the catalog, so a caller can switch the persistent features off with
 message and keep everything else working.
 """
 
-import functools
 
-import requests
 from cinderclient import client as cinder_client
 from cinderclient import exceptions as cinder_exceptions
 from keystoneauth1 import exceptions as ks_exceptions
 
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard import exceptions
+from heps_desktop_dashboard.api import unavailable
 
 SERVICE_TYPE = "volumev3"
 # 3.47: volumes created from backups; 3.50: volume-type quotas in the quota set;
@@ -32,24 +31,9 @@ class BlockStorageUnavailable(exceptions.DesktopError):
     """Cinder cannot be reached, failed (5xx), or is not in the catalog."""
 
 
-def _translate_errors(func):
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                cinder_exceptions.ConnectionError, ks_exceptions.ConnectFailure,
-                ks_exceptions.ConnectTimeout, ks_exceptions.EndpointNotFound) as exc:
-            raise BlockStorageUnavailable(str(exc)) from exc
-        except cinder_exceptions.ClientException as exc:
-            if (getattr(exc, "code", 0) or 0) >= 500:
-                raise BlockStorageUnavailable(str(exc)) from exc
-            raise
-        except ks_exceptions.HttpError as exc:
-            if exc.http_status and exc.http_status >= 500:
-                raise BlockStorageUnavailable(str(exc)) from exc
-            raise
-    return wrapper
+_translate_errors = unavailable.translating(
+    BlockStorageUnavailable, connection_errors=(cinder_exceptions.ConnectionError,),
+    http_errors=(cinder_exceptions.ClientException,))
 
 
 def in_catalog(ctx):

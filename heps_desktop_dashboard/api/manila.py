@@ -5,17 +5,15 @@ microversion 2.45 (access-rule metadata: how the plugin finds the rules it made)
 function raises ``ShareServiceUnavailable`` when Manila is unreachable or answers 5xx.
 """
 
-import functools
 import logging
 
-import requests
-from keystoneauth1 import exceptions as ks_exceptions
 from manilaclient import api_versions
 from manilaclient import client as manila_client
 from manilaclient.common.apiclient import exceptions as manila_exceptions
 
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard import exceptions
+from heps_desktop_dashboard.api import unavailable
 from heps_desktop_dashboard.core import conventions as names
 from heps_desktop_dashboard.core import shares
 
@@ -36,24 +34,9 @@ class ShareServiceUnavailable(exceptions.DesktopError):
     """Manila cannot be reached, or failed (5xx)."""
 
 
-def _translate_errors(func):
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                manila_exceptions.ConnectionError, ks_exceptions.ConnectFailure,
-                ks_exceptions.ConnectTimeout, ks_exceptions.EndpointNotFound) as exc:
-            raise ShareServiceUnavailable(str(exc)) from exc
-        except manila_exceptions.HttpError as exc:
-            if (exc.http_status or 0) >= 500:
-                raise ShareServiceUnavailable(str(exc)) from exc
-            raise
-        except ks_exceptions.HttpError as exc:
-            if exc.http_status and exc.http_status >= 500:
-                raise ShareServiceUnavailable(str(exc)) from exc
-            raise
-    return wrapper
+_translate_errors = unavailable.translating(
+    ShareServiceUnavailable, connection_errors=(manila_exceptions.ConnectionError,),
+    http_errors=(manila_exceptions.HttpError,))
 
 
 def manilaclient(ctx, microversion=MICROVERSION):
