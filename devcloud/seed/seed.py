@@ -624,11 +624,6 @@ def main():
         for project, role in spec["roles"].items():
             ensure_role_assignment(ks, rep, project, project_ids[project], user,
                                    user_ids[user], role, role_ids[role])
-    operator_id = one(ks.get(f"/users?name={adm['username']}").json()["users"],
-                      f"user {adm['username']}")["id"]
-    for project, role in D.OPERATOR_ROLES.items():
-        ensure_role_assignment(ks, rep, project, project_ids[project], adm["username"],
-                               operator_id, role, role_ids[role])
     ensure_limits(ks, rep, project_ids)
     volume_type = seed_cinder.seed(sess, Api, endpoint, SeedError, rep, project_ids)
 

@@ -53,11 +53,6 @@ USERS = {
     },
 }
 
-# The operator's roles in the experiment projects (the reconciler runs as the dev cloud's
-# admin): Cinder puts a backup in the caller's project, so archiving a desktop's volume
-# (issue #13) needs a role in the volume's project.
-OPERATOR_ROLES = {"experiment-a": "member", "experiment-b": "member"}
-
 # Keystone unified limits for nova (service "compute"), per project. Applied as
 # project limits overriding the registered (default) limits; a resource without
 # a registered limit gets one registered with the same value first (keystone
