@@ -59,7 +59,12 @@ def operator_member(admin, devcloud):
     identity = admin.identity
     project = identity.find_project(PROJECT)
     user = identity.get_user(admin.current_user_id)
-    identity.assign_project_role_to_user(project, user, identity.find_role("member"))
+    role = identity.find_role("member")
+    identity.assign_project_role_to_user(project, user, role)
+    yield
+    # Taken back: Horizon logs the admin in to the first project keystone lists, and as a
+    # mere member of experiment-a the admin panels answer 403 to later tests.
+    identity.unassign_project_role_from_user(project, user, role)
 
 
 class Made:
