@@ -18,6 +18,12 @@ def pytest_collection_modifyitems(config, items):
         parts = pathlib.Path(str(item.fspath)).resolve().relative_to(ROOT).parts
         if len(parts) > 2 and parts[0] == "tests" and parts[1] in FOLDER_MARKERS:
             item.add_marker(FOLDER_MARKERS[parts[1]])
+    # Tests that start the session's Horizon (and beside it a reconciler signing with
+    # Horizon's key) run after those that sign in process with the test settings' key: a
+    # reconciler running meanwhile takes their signed expiries for forged and rewrites
+    # them. A stable sort: the order within each group is kept.
+    items.sort(key=lambda item: bool({"horizon_server", "reconciler"}
+                                      & set(getattr(item, "fixturenames", ()))))
 
 
 def pytest_configure(config):
