@@ -10,6 +10,10 @@ from keystoneauth1 import exceptions as ks_exceptions
 _UNREACHABLE = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                 ks_exceptions.ConnectFailure, ks_exceptions.ConnectTimeout,
                 ks_exceptions.EndpointNotFound)
+# For callers that judge an error themselves (the Launch form): keystoneauth's "could not
+# connect" and "token no longer valid", so views need not import the session library.
+CONNECT_FAILED = (ks_exceptions.ConnectFailure, ks_exceptions.ConnectTimeout)
+SESSION_UNAUTHORIZED = ks_exceptions.Unauthorized
 
 
 def _status(exc):

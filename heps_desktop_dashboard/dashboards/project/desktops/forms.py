@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import forms
 from horizon import messages
-from keystoneauth1 import exceptions as ks_exceptions
 from novaclient import exceptions as nova_exceptions
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
+from heps_desktop_dashboard.api import unavailable
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import quota
@@ -335,7 +335,7 @@ class LaunchForm(forms.SelfHandlingForm):
 
     def _launch_failed(self, exc, name, created=False, left_over=None):
         """Turn a failed launch into a form error (never a 500)."""
-        if isinstance(exc, nova_exceptions.Unauthorized | ks_exceptions.Unauthorized):
+        if isinstance(exc, (nova_exceptions.Unauthorized, unavailable.SESSION_UNAUTHORIZED)):
             exceptions.handle(self.request)  # session expired: Horizon logs the user out
         message = _nova_message(exc)
         LOG.info('Launch of desktop "%s" failed: %s %s', name, _status(exc), message)
@@ -374,7 +374,7 @@ class LaunchForm(forms.SelfHandlingForm):
         if isinstance(exc, api.nova.FeatureNotAvailable):
             return _("This cloud's compute service is too old for desktops (it cannot tag "
                      "servers).")
-        if isinstance(exc, ks_exceptions.ConnectFailure | ks_exceptions.ConnectTimeout):
+        if isinstance(exc, unavailable.CONNECT_FAILED):
             return _("The compute service cannot be reached; try again later.")
         if created:
             return _('Desktop "%(name)s" failed right after it was created and was '
