@@ -3,7 +3,9 @@ temporary user, and the dev Horizon's signing key."""
 
 import os
 import pathlib
+import time
 
+from cloud_fixtures import call
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.test import RequestFactory
@@ -37,3 +39,23 @@ def horizon_key(settings):
     store = store / ".secret_key_store"
     if store.exists():
         settings.SECRET_KEY = store.read_text().strip()
+
+
+CINDER_MV = {"OpenStack-API-Version": "volume 3.56"}
+
+
+def cinder(conn, method, url, ok=(200, 201, 202, 204), **kw):
+    """A Cinder REST call as ``conn`` (microversion 3.56: backups' metadata)."""
+    return call(conn.block_storage, method, url, ok, headers=CINDER_MV, **kw)
+
+
+def wait_for(check, what, timeout=90):
+    """``check()``'s first truthy answer, polled every half second for ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not reached in {timeout} s")
+        time.sleep(0.5)

@@ -4,11 +4,9 @@ by reconciler passes to the newest running desktop, detached by Delete and kept 
 launch/delete cycles (make soak; make test runs one), moved between two desktops with Move
 My Storage here."""
 
-import time
 import uuid
 
 import pytest
-from cloud_fixtures import call
 from cloud_fixtures import nova
 
 from heps_desktop_dashboard import api
@@ -16,28 +14,15 @@ from heps_desktop_dashboard.services import desktop_actions
 from heps_desktop_dashboard.services import home_storage
 from heps_desktop_dashboard.services import launch
 from integration import reconciler_support as support
+from integration.storage_support import cinder
 from integration.storage_support import horizon_key
 from integration.storage_support import request_of
+from integration.storage_support import wait_for
 from integration.temp_users import temporary_member
 
 pytestmark = pytest.mark.integration
 PROJECT = "experiment-a"
-CINDER_MV = {"OpenStack-API-Version": "volume 3.56"}
 
-
-def cinder(conn, method, url, ok=(200, 201, 202, 204), **kw):
-    return call(conn.block_storage, method, url, ok, headers=CINDER_MV, **kw)
-
-
-def wait_for(check, what, timeout=90):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout} s")
-        time.sleep(0.5)
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ absent a plain launch still works. One desktop is reused across the assertions."
 
 import dataclasses
 import datetime
+import functools
 import subprocess
-import time
 import uuid
 
 import pytest
 from cloud_fixtures import REPO
-from cloud_fixtures import call
 from cloud_fixtures import nova
 
 from heps_desktop_dashboard import api
@@ -23,27 +22,16 @@ from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.services import archives
 from heps_desktop_dashboard.services import launch
 from integration import reconciler_support as support
+from integration import storage_support
 from integration.horizon_request import make_request
+from integration.storage_support import cinder
 
 pytestmark = pytest.mark.integration
-CINDER_MV = {"OpenStack-API-Version": "volume 3.56"}
 PROJECT = "experiment-a"
 ROOT_GB = 2
+# Archives and restores wait longer than the storage tests' default.
+wait_for = functools.partial(storage_support.wait_for, timeout=120)
 
-
-def cinder(conn, method, url, ok=(200, 201, 202, 204), **kw):
-    return call(conn.block_storage, method, url, ok, headers=CINDER_MV, **kw)
-
-
-def wait_for(check, what, timeout=120):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout} s")
-        time.sleep(0.5)
 
 
 @pytest.fixture
