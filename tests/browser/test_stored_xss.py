@@ -51,8 +51,10 @@ def _choose(page, select, value):
 
 
 def _submit(sweep, modal):
-    modal.locator("[type=submit]").last.click()
-    sweep.page.wait_for_load_state("load")
+    """Submit a modal that succeeds: Horizon answers with X-Horizon-Location and its
+    script navigates there; wait for that navigation, or the next goto aborts it."""
+    with sweep.page.expect_navigation(wait_until="load", timeout=60_000):
+        modal.locator("[type=submit]").last.click()
     modal.wait_for(state="detached", timeout=30_000)
     sweep.settle()
     sweep.scan(f"after submitting {sweep.page.url}")
