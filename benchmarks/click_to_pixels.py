@@ -16,6 +16,7 @@ import statistics
 import time
 import uuid
 
+import c2p_timeline
 import common
 
 CHROMIUM = "/usr/bin/chromium"
@@ -83,7 +84,8 @@ def panel_once(page, base, name):
     if not picked:
         raise RuntimeError(f"profile {common.FLAVOR} not offered in Launch Desktop")
     page.fill("#id_name", name)
-    start = time.perf_counter()
+    timeline = c2p_timeline.Timeline().watch(page)
+    start = timeline.start
     page.click("#launch_desktop_form button[type=submit], "
                "#launch_desktop_form input[type=submit]")
     try:
@@ -94,9 +96,15 @@ def panel_once(page, base, name):
         (common.REPO / "test-artifacts").mkdir(exist_ok=True)
         page.screenshot(path=str(common.REPO / "test-artifacts" / "bench-c2p-failed.png"))
         raise RuntimeError(f"Launch did not lead to the Console tab: {errors}") from None
+    timeline.mark("detail")
     detail = time.perf_counter()
-    pixels = wait_pixels(page)
-    return {"total_s": pixels - start, "to_console_tab_s": detail - start}
+    try:
+        pixels = wait_pixels(page)
+    finally:
+        timeline.unwatch(page)
+    timeline.mark("pixels")
+    return {"total_s": pixels - start, "to_console_tab_s": detail - start,
+            "steps": timeline.seconds()}
 
 
 def _get(conn, path):
@@ -104,7 +112,8 @@ def _get(conn, path):
 
 
 def bare_once(page, conn, name, flavor, net, image):
-    start = time.perf_counter()
+    timeline = c2p_timeline.Timeline()
+    start = timeline.start
     server_id = common.create(conn, common.server_body(name, flavor, net, image))["id"]
     while True:
         server = _get(conn, f"/servers/{server_id}")["server"]
@@ -114,15 +123,23 @@ def bare_once(page, conn, name, flavor, net, image):
             raise RuntimeError(f"bare nova server {server_id}: {server['status']}")
         time.sleep(POLL_S)
     active = time.perf_counter()
+    timeline.mark("active")
     console = conn.compute.post(
         f"/servers/{server_id}/remote-consoles",
         json={"remote_console": {"protocol": "vnc", "type": "novnc"}},
         microversion=common.COMPUTE_VERSION)
     console.raise_for_status()
     url = console.json()["remote_console"]["url"]
-    page.goto(url + ("&" if "?" in url else "?") + NOVNC_PARAMS)
-    pixels = wait_pixels(page)
-    return {"total_s": pixels - start, "to_active_s": active - start}
+    timeline.mark("console_url")
+    timeline.watch(page)
+    try:
+        page.goto(url + ("&" if "?" in url else "?") + NOVNC_PARAMS)
+        pixels = wait_pixels(page)
+    finally:
+        timeline.unwatch(page)
+    timeline.mark("pixels")
+    return {"total_s": pixels - start, "to_active_s": active - start,
+            "steps": timeline.seconds()}
 
 
 def _cleanup(conn):
@@ -161,8 +178,9 @@ def run(base, conn, flavor, net, image, rounds=3):
                 else:
                     panel.append(one)
                     bare.append(other)
-                    print(f"  round {index + 1}: panel {one['total_s']:.2f} s, "
-                          f"bare nova {other['total_s']:.2f} s", flush=True)
+                    print(f"  round {index + 1}: panel {one['total_s']:.2f} s "
+                          f"{one['steps']}, bare nova {other['total_s']:.2f} s "
+                          f"{other['steps']}", flush=True)
                 page.goto("about:blank")
                 bare_page.goto("about:blank")
                 _cleanup(conn)
@@ -176,4 +194,16 @@ def run(base, conn, flavor, net, image, rounds=3):
               "panel_to_console_tab_s": _median(panel, "to_console_tab_s"),
               "bare_to_active_s": _median(bare, "to_active_s")}
     result["panel_over_bare"] = result["panel_s"] / result["bare_s"]
+    result["panel_steps"] = _median_steps(panel, c2p_timeline.PANEL_STEPS)
+    result["bare_steps"] = _median_steps(bare, c2p_timeline.BARE_STEPS)
     return result
+
+
+def _median_steps(rows, steps):
+    """[(step's label, median seconds from the click)] over the rounds that reached it."""
+    found = []
+    for step, label in steps:
+        values = [row["steps"][step] for row in rows if step in row.get("steps", {})]
+        if values:
+            found.append((label, statistics.median(values)))
+    return found

@@ -27,7 +27,18 @@ def _c2p_table(c2p):
             f"| bare nova: POST /servers → ACTIVE → console URL → noVNC pixels "
             f"| {_s(c2p['bare_s'])} s | ACTIVE after {_s(c2p['bare_to_active_s'])} s |",
             f"| **panel / bare nova** | **{_s(c2p['panel_over_bare'])}×** "
-            f"| {c2p['rounds']} rounds each, alternating |"]
+            f"| {c2p['rounds']} rounds each, alternating |"] + _c2p_steps(c2p)
+
+
+def _c2p_steps(c2p):
+    """Where the seconds go (medians from the click, per step), when the run has them."""
+    lines = []
+    for title, key in (("panel", "panel_steps"), ("bare nova", "bare_steps")):
+        if c2p.get(key):
+            lines += ["", f"Steps of the {title} path (median seconds from the click):", "",
+                      "| step | at |", "|---|---|"]
+            lines += [f"| {label} | {_s(seconds)} s |" for label, seconds in c2p[key]]
+    return lines
 
 
 def _concurrency_table(rows):

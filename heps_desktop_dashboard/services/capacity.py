@@ -32,20 +32,13 @@ class Board:
     missing: set = dataclasses.field(default_factory=set)
 
 
-def _raise_first(results):
-    for result in results:
-        if isinstance(result, Exception):
-            raise result
-    return results
-
-
 def _desktops(ctx):
     return {server.id: server for server in api.nova_admin.desktops_all_projects(ctx)}
 
 
 def _read_placement(ctx, providers):
     """ProviderLines and ``{provider uuid: allocations}`` of the GPU providers."""
-    inventories = _raise_first(parallel.call_all(
+    inventories = parallel.raise_first(parallel.call_all(
         [(api.placement_inventory.inventories, ctx, rp["uuid"]) for rp in providers]))
     roots = {rp["uuid"]: rp.get("name") or rp["uuid"] for rp in providers}
     gpu = [(rp, inv) for rp, inv in zip(providers, inventories, strict=True)
@@ -56,7 +49,7 @@ def _read_placement(ctx, providers):
         calls.append((api.placement_inventory.allocations, ctx, rp["uuid"]))
         calls.append((api.placement_inventory.traits, ctx, rp["uuid"])
                      if gpu_capacity.VGPU in inventory else (tuple,))
-    results = iter(_raise_first(parallel.call_all(calls)))
+    results = iter(parallel.raise_first(parallel.call_all(calls)))
     lines, allocations = [], {}
     for rp, inventory in gpu:
         usages, held, traits = next(results), next(results), next(results)
@@ -76,7 +69,7 @@ def board(ctx):
         (api.identity_names.project_names, ctx),
         (api.identity_names.user_names, ctx),
     ])
-    _raise_first([providers])
+    parallel.raise_first([providers])
     found = Board()
     if isinstance(desktops, Exception):
         LOG.warning("GPU capacity: desktops unavailable: %s", desktops)

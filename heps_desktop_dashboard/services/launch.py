@@ -20,6 +20,7 @@ from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import home_storage
 from heps_desktop_dashboard.services import network_policy
+from heps_desktop_dashboard.services import parallel
 from heps_desktop_dashboard.services import persistent
 
 LOG = logging.getLogger(__name__)
@@ -123,14 +124,22 @@ def launch(ctx, launch_request):
 def _launch(ctx, launch_request, pending):
     profile = launch_request.profile
     network_policy.check_public_ip(profile, launch_request.public_ip)
-    if find_twin(ctx, launch_request.name, launch_request.image_id, profile.name):
-        raise DoubleSubmit(launch_request.name)
-    network = network_policy.check_request(ctx, launch_request.networks,
-                                           launch_request.ports)
-    metadata = launch_metadata(ctx, launch_request)
     persistent_launch = bool(launch_request.persistent or launch_request.archive_id)
-    user_data = experiments.user_data_for(
-        launch_request.plan, home_storage.mount_user(ctx, persistent_launch))
+    # Three independent reads (nova, neutron, Cinder) at once: each is a round trip on
+    # the way from the click to the console. Only reads: nothing is made before all
+    # the checks have passed.
+    twin, network, home_user = parallel.call_all([
+        (find_twin, ctx, launch_request.name, launch_request.image_id, profile.name),
+        (network_policy.check_request, ctx, launch_request.networks,
+         launch_request.ports),
+        (home_storage.mount_user, ctx, persistent_launch)])
+    if twin and not isinstance(twin, Exception):
+        raise DoubleSubmit(launch_request.name)
+    for result in (network, home_user):
+        if isinstance(result, Exception):
+            raise result
+    metadata = launch_metadata(ctx, launch_request)
+    user_data = experiments.user_data_for(launch_request.plan, home_user)
     plan = launch_request.plan
     groups = network_policy.desktop_groups(ctx, plan.experiment_id if plan else "")
     pending.details.update(network_id=network["id"], security_groups=groups)

@@ -76,11 +76,11 @@ def gpu_lines(ctx):
     providers = api.placement_inventory.resource_providers(ctx)
     inventories = parallel.call_all([(api.placement_inventory.inventories, ctx, rp["uuid"])
                                 for rp in providers])
-    _raise_first(inventories)
+    parallel.raise_first(inventories)
     gpu = [(rp, inv) for rp, inv in zip(providers, inventories, strict=True)
            if any(gpu_capacity.is_gpu_class(rc) for rc in inv)]
-    traits = _raise_first(parallel.call_all([(api.placement_inventory.traits, ctx, rp["uuid"])
-                                        for rp, _inv in gpu]))
+    traits = parallel.raise_first(parallel.call_all(
+        [(api.placement_inventory.traits, ctx, rp["uuid"]) for rp, _inv in gpu]))
     roots = {rp["uuid"]: rp.get("name") or rp["uuid"] for rp in providers}
     lines = []
     for (rp, inventory), found in zip(gpu, traits, strict=True):
@@ -88,13 +88,6 @@ def gpu_lines(ctx):
         lines += gpu_capacity.provider_lines(rp, roots.get(root, root), inventory, {},
                                              found)
     return lines
-
-
-def _raise_first(results):
-    for result in results:
-        if isinstance(result, Exception):
-            raise result
-    return results
 
 
 def _desktops_by_flavor(ctx):
@@ -131,7 +124,7 @@ def board(ctx):
         (gpu_lines, ctx),
         (api.identity_names.project_names, ctx),
     ])
-    _raise_first([flavors])
+    parallel.raise_first([flavors])
     found = Board(taken={flavor.name for flavor, _specs in flavors})
     for key, result in ((DESKTOPS, users), (PLACEMENT, lines), (NAMES, projects)):
         if isinstance(result, Exception):
@@ -170,7 +163,7 @@ def choices(ctx):
         (gpu_lines, ctx),
         (api.identity_names.project_names, ctx),
     ])
-    _raise_first([flavors])
+    parallel.raise_first([flavors])
     found = Board(taken={flavor.name for flavor, _specs in flavors})
     if isinstance(lines, Exception):
         found.missing.add(PLACEMENT)

@@ -28,7 +28,9 @@ RESULTS = {
                    "instances_kb_per_row": 9.0} for n in (10, 100, 500)],
     "click_to_pixels": {"rounds": 3, "panel_s": 4.0, "bare_s": 3.4,
                         "panel_to_console_tab_s": 1.5, "bare_to_active_s": 2.0,
-                        "panel_over_bare": 4.0 / 3.4},
+                        "panel_over_bare": 4.0 / 3.4,
+                        "panel_steps": [["Launch POST answered", 0.4], ["first pixels", 4.0]],
+                        "bare_steps": [["ACTIVE", 2.0], ["first pixels", 3.4]]},
     "concurrency": [{"users": u, "page": p, "servers": 10, "throughput_per_s": t,
                      "median_s": 1.0, "p95_s": p95, "failures": 0, "requests": 2 * u}
                     for u in (20, 50)
@@ -42,6 +44,7 @@ def test_markdown_has_every_table_and_the_ratios():
     text = _report().markdown(RESULTS)
     assert "| 500 | 2.00 s | 14.00 s |" in text
     assert "**panel / bare nova** | **1.18×**" in text
+    assert "| Launch POST answered | 0.40 s |" in text and "| ACTIVE | 2.00 s |" in text
     assert "| 50 | **Desktops / Instances** | **4.00×** throughput | | p95 3.00× lower" in text
     assert "| lossless | differing pixels | 0 | px |" in text
     assert "- display fidelity left out" in text

@@ -24,12 +24,15 @@ from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.core import quota
 from heps_desktop_dashboard.dashboards.project.desktops import console
 from heps_desktop_dashboard.dashboards.project.desktops import launch_catalog
+from heps_desktop_dashboard.dashboards.project.desktops import launch_failures
 from heps_desktop_dashboard.dashboards.project.desktops import launch_storage
 from heps_desktop_dashboard.dashboards.project.desktops import texts as desktop_texts
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.services import experiments
 from heps_desktop_dashboard.services import launch
 from heps_desktop_dashboard.services import network_policy
+from heps_desktop_dashboard.services import parallel
+from heps_desktop_dashboard.services import persistent
 
 LOG = logging.getLogger(__name__)
 
@@ -41,14 +44,6 @@ TOKEN_MAX = 64
 # (desktops get a new port on the desktop network).
 NETWORK_KEYS = ("network", "network_id", "networks", "net-id")
 PORT_KEYS = ("port", "port_id", "ports", "port-id")
-
-
-def _nova_message(exc):
-    return str(getattr(exc, "message", None) or exc)
-
-
-def _status(exc):
-    return getattr(exc, "code", None) or getattr(exc, "http_status", None)
 
 
 class LaunchForm(forms.SelfHandlingForm):
@@ -96,12 +91,18 @@ class LaunchForm(forms.SelfHandlingForm):
         self.fields["name"].widget.attrs["data-heps-user"] = username
         if not self.is_bound:
             self.fields["launch_token"].initial = uuid.uuid4().hex
-        self.catalog = launch_catalog.LaunchCatalog(request)
+        # What the form offers comes from glance, nova, placement, keystone, Cinder and
+        # Manila: read at once (the POST reads it too, on the way to the console).
+        catalog, storage, experiment_choices = parallel.raise_first(parallel.call_all([
+            (launch_catalog.LaunchCatalog, request),
+            (persistent.block_storage, api.context.for_request(request)),
+            (texts.experiment_choices, request)]))
+        self.catalog = catalog
         self.notes = self.catalog.notes
         self._setup_choices()
         self._setup_public_ip()
-        launch_storage.add_fields(self)  # Disk (persistent), restore of an archive
-        self.fields["experiment"].choices = texts.experiment_choices(request)
+        launch_storage.add_fields(self, storage)  # Disk (persistent), restore of an archive
+        self.fields["experiment"].choices = experiment_choices
 
     # --- building the form --------------------------------------------------------
 
@@ -337,50 +338,14 @@ class LaunchForm(forms.SelfHandlingForm):
         """Turn a failed launch into a form error (never a 500)."""
         if isinstance(exc, (nova_exceptions.Unauthorized, unavailable.SESSION_UNAUTHORIZED)):
             exceptions.handle(self.request)  # session expired: Horizon logs the user out
-        message = _nova_message(exc)
-        LOG.info('Launch of desktop "%s" failed: %s %s', name, _status(exc), message)
+        message = launch_failures.nova_message(exc)
+        LOG.info('Launch of desktop "%s" failed: %s %s', name, launch_failures.status(exc), message)
         try:
-            self.api_error(self._failure_text(exc, message, name, created, left_over))
+            self.api_error(launch_failures.failure_text(
+                exc, message, name, created, left_over, self.catalog.quota_label))
         except Exception:  # a message must never turn into a 500
             LOG.exception("Could not describe a launch failure")
             self.api_error(_('Unable to launch desktop "%s".') % name)
-
-    def _failure_text(self, exc, message, name, created, left_over=None):
-        if left_over:
-            return _('Desktop "%(name)s" failed right after it was created (%(detail)s) '
-                     "and the half-launched server %(id)s could not be deleted; delete it "
-                     "from the list.") % {"name": name, "detail": message, "id": left_over}
-        if isinstance(exc, nova_exceptions.Forbidden | nova_exceptions.OverLimit) \
-                and quota.is_quota_error(message):
-            resources = ", ".join(str(self.catalog.quota_label(r))
-                                  for r in quota.quota_error_resources(message))
-            return _("Quota exceeded for %(resources)s: the compute service refused the "
-                     "launch (%(detail)s).") % {"resources": resources or _("the project"),
-                                                 "detail": message}
-        if isinstance(exc, nova_exceptions.BadRequest | nova_exceptions.NotFound) \
-                and not created:
-            lowered = message.lower()
-            if "image" in lowered:
-                return _("The golden image is no longer available (it may have been "
-                         "deleted). Choose another one. (%s)") % message
-            if "flavor" in lowered:
-                return _("The desktop profile is no longer available (it may have been "
-                         "deleted). Choose another one. (%s)") % message
-            return _("The compute service rejected the launch: %s") % message
-        if isinstance(exc, nova_exceptions.Forbidden):
-            return _("You are not allowed to launch desktops in this project: %s") % message
-        if isinstance(exc, nova_exceptions.Conflict):
-            return _("The compute service cannot launch the desktop right now: %s") % message
-        if isinstance(exc, api.nova.FeatureNotAvailable):
-            return _("This cloud's compute service is too old for desktops (it cannot tag "
-                     "servers).")
-        if isinstance(exc, unavailable.CONNECT_FAILED):
-            return _("The compute service cannot be reached; try again later.")
-        if created:
-            return _('Desktop "%(name)s" failed right after it was created and was '
-                     "deleted: %(detail)s") % {"name": name, "detail": message}
-        return _('Unable to launch desktop "%(name)s": the compute service failed '
-                 "(%(detail)s). Try again later.") % {"name": name, "detail": message}
 
     def get_success_url(self):
         return reverse("horizon:project:desktops:index")

@@ -29,8 +29,9 @@ REFUSALS = (persistent.Unavailable, persistent.QuotaExceeded, archives.ArchiveNo
             archives.ArchiveNotReady, archives.RestorePending)
 
 
-def add_fields(form):
-    """The Disk choice and the archive being restored (hidden), set up from Cinder."""
+def add_fields(form, storage):
+    """The Disk choice and the archive being restored (hidden), set up from Cinder
+    (``storage``: persistent.block_storage(), read by the form with its other reads)."""
     form.fields["disk"] = forms.ThemableChoiceField(
         label=_("Disk"), required=False, choices=CHOICES, initial=PROFILE_DEFAULT,
         help_text=_("A persistent desktop keeps its disk on a volume: at expiry it is "
@@ -39,7 +40,7 @@ def add_fields(form):
     form.fields["archive"] = forms.CharField(widget=forms.HiddenInput(), required=False,
                                              initial="")
     ctx = api.context.for_request(form.request)
-    form.storage = persistent.block_storage(ctx)
+    form.storage = storage
     archive_id = (form.data.get("archive") if form.is_bound
                   else form.initial.get("archive")) or ""
     form.archive = None
