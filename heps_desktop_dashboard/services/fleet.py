@@ -18,6 +18,7 @@ from heps_desktop_dashboard import conf
 from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import lifetimes
+from heps_desktop_dashboard.services import parallel
 from heps_desktop_dashboard.services import revocation
 
 # How far past now an admin may extend a desktop (the users' maximum is the setting
@@ -185,16 +186,17 @@ def _image_ids(servers):
 
 
 def desktop(ctx, desktop_id):
-    """(server, project name, owner name) of one desktop of any project; NotFound
-    unless it is a desktop."""
+    """(server, project name, owner name, {image id: image}) of one desktop of any
+    project; NotFound unless it is a desktop. Names and the image are read at once; an
+    unreadable one shows as its id."""
     server = api.nova_admin.desktop_get_any_project(ctx, desktop_id)
-    try:
-        projects = api.identity_names.project_names(ctx)
-        users = api.identity_names.user_names(ctx)
-    except Exception:
-        projects = users = {}
+    projects, users, images = parallel.call_all([
+        (api.identity_names.project_names, ctx), (api.identity_names.user_names, ctx),
+        (api.glance.images_by_id, ctx, _image_ids([server]))])
+    projects, users, images = ({} if isinstance(found, Exception) else found
+                               for found in (projects, users, images))
     return (server, projects.get(server.tenant_id, server.tenant_id),
-            users.get(server.user_id, server.user_id))
+            users.get(server.user_id, server.user_id), images)
 
 
 # --- actions: each reads the desktop (any project, tag checked) first ---------------

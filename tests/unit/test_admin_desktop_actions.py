@@ -192,9 +192,12 @@ class DetailTests(AdminActionBase):
         self.mock_desktop_get_any_project.return_value = server
         self.mock_project_names.return_value = {OTHER: "experiment-b"}
         self.mock_user_names.return_value = {data.USER_ID: "alice"}
+        self.mock_images_by_id.return_value = {data.IMAGE_IMAGING: data.image()}
         res = self.client.get(reverse("horizon:admin:desktops:detail", args=[server.id]))
         self.assertEqual(res.status_code, 200)
+        self.assertEqual(self.mock_images_by_id.call_args.args[1], {data.IMAGE_IMAGING})
         for text in ("experiment-b", "alice", "&lt;b&gt;far&lt;/b&gt;", "Extend (admin)",
+                     "<dd>HEPS Imaging 2026.2</dd>",
                      "Hard Reboot Desktop", "<dd>Stopped</dd>",
                      reverse("horizon:admin:instances:detail", args=[server.id])):
             self.assertContains(res, text)

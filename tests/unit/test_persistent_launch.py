@@ -187,6 +187,9 @@ class PersistentSubmitTests(LaunchTestBase):
         self.mock_volume_get.return_value = archived_volume(self.user.id, self.tenant.id)
         res = self.client.get(LAUNCH_URL + "?archive=volume-" + VOLUME_ID)
         self.assertEqual(res.context["form"].fields["name"].initial, "alice-desktop")
+        # A restore says so: its own title and button, not "Launch Desktop"
+        self.assertContains(res, "<title>Restore Desktop")
+        self.assertEqual(str(res.context["submit_label"]), "Restore")
         server = self._mock_created(name="alice-desktop")
         res = self._restore("volume-" + VOLUME_ID, image=desktops_data.IMAGE_IMAGING)
         self.assertNoFormErrors(res)

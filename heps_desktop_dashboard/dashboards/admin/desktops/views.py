@@ -81,12 +81,13 @@ class IndexView(tables.PagedTableMixin, tables.DataTableView):
 def _load(request, desktop_id):
     """(FleetRow, detail) of the URL's desktop, or a redirect to the list with a message."""
     try:
-        server, project, owner = fleet.desktop(api.context.for_request(request), desktop_id)
+        server, project, owner, images = fleet.desktop(api.context.for_request(request),
+                                                       desktop_id)
     except Exception:
         exceptions.handle(request, _('Unable to retrieve desktop "%s".') % desktop_id,
                           redirect=reverse(INDEX))
     return rows.FleetRow(server, {server.tenant_id: project}, {server.user_id: owner},
-                         detail=True)
+                         images, detail=True)
 
 
 class DetailView(horizon_views.HorizonTemplateView):

@@ -101,6 +101,13 @@ class LaunchView(PolicyRequired, forms.ModalFormView):
         # Restore (Archived tab): the Launch form with the archive to boot from.
         return {"archive": self.request.GET.get("archive", "")[:64]}
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.GET.get("archive") or self.request.POST.get("archive"):
+            context["page_title"] = _("Restore Desktop")
+            context["submit_label"] = _("Restore")
+        return context
+
     def get_success_url_from_handled(self, handled):
         # Horizon's ModalFormView asks this with what the form's handle() returned:
         # the new server, whose Console tab follows the boot and connects.
