@@ -28,21 +28,7 @@ NOVNC_PARAMS = "autoconnect=true&resize=scale&quality=9&compression=0"
 POLL_S = 0.05
 
 # true once some canvas has more than one colour in a sample grid (as the browser tests)
-CANVAS_DRAWN = """() => {
-  for (const c of document.querySelectorAll('canvas')) {
-    if (!c.width || !c.height) continue;
-    let ctx;
-    try { ctx = c.getContext('2d'); } catch (e) { continue; }
-    if (!ctx) continue;
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let first = null;
-    for (let i = 0; i < d.length; i += 4 * 97) {
-      const px = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
-      if (first === null) first = px; else if (px !== first) return true;
-    }
-  }
-  return false;
-}"""
+CANVAS_DRAWN = (common.REPO / "benchmarks" / "canvas_drawn.js").read_text()
 
 
 def _drawn(frame):

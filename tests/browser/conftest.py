@@ -18,6 +18,7 @@ import urllib.request
 import pytest
 from cloud_fixtures import ARTIFACTS
 from cloud_fixtures import KEYSTONE_URL
+from cloud_fixtures import REPO
 
 CHROMIUM = os.environ.get("HEPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,21 +27,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 # JS: true once some canvas on the page has more than one colour in a sample grid
-CANVAS_DRAWN = """() => {
-  for (const c of document.querySelectorAll('canvas')) {
-    if (!c.width || !c.height) continue;
-    let ctx;
-    try { ctx = c.getContext('2d'); } catch (e) { continue; }
-    if (!ctx) continue;
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let first = null;
-    for (let i = 0; i < d.length; i += 4 * 97) {
-      const px = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
-      if (first === null) first = px; else if (px !== first) return true;
-    }
-  }
-  return false;
-}"""
+# (shared with make bench's click-to-pixels)
+CANVAS_DRAWN = (REPO / "benchmarks" / "canvas_drawn.js").read_text()
 
 
 @pytest.hookimpl(wrapper=True)
