@@ -108,6 +108,18 @@ def security_group_create(ctx, name, description, project_id=None):
     return _post(ctx, "security-groups", "security_group", body)
 
 
+def security_group_get(ctx, group_id):
+    """One security group, or None when it is gone."""
+    found = _list(ctx, "security-groups", {"id": group_id})
+    return found[0] if found else None
+
+
+def security_group_describe(ctx, group_id, description):
+    """Set a group's description (neutron moves its ``updated_at`` with it)."""
+    _neutron(ctx).put(f"/v2.0/security-groups/{group_id}",
+                      json={"security_group": {"description": description}})
+
+
 def security_group_delete(ctx, group_id):
     _neutron(ctx).delete(f"/v2.0/security-groups/{group_id}")
 

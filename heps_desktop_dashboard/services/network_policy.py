@@ -3,6 +3,7 @@
 every desktop sits on the desktop network only, and a public address exists only where
 the profile allows it and the user asked."""
 
+import datetime
 import logging
 
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +12,16 @@ from heps_desktop_dashboard import api
 from heps_desktop_dashboard import conf
 from heps_desktop_dashboard import exceptions
 from heps_desktop_dashboard.core import conventions as names
+from heps_desktop_dashboard.core import desktops
 from heps_desktop_dashboard.services import audit
 
 LOG = logging.getLogger(__name__)
 GROUP_DESCRIPTION = ("HEPS experiment desktops (made by the dashboard from its "
                      "security_group_rules template; kept in step at every launch)")
+# The reconciler leaves a group alone while it was made or used (a launch marks it) less
+# than GROUP_GRACE ago: a launch reads the group, then nova makes the desktop's port with
+# it seconds later; a group deleted in between fails the desktop (SecurityGroupNotFound).
+GROUP_GRACE = datetime.timedelta(minutes=10)
 DIRECTIONS = ("ingress", "egress")
 ETHERTYPES = ("IPv4", "IPv6")
 ANY_PREFIXES = ("0.0.0.0/0", "::/0")
@@ -126,6 +132,7 @@ def ensure_group(ctx, experiment_id, project_id=None):
     project_id = project_id or ctx.project_id
     found = _oldest(api.neutron.security_groups(ctx, name=name, project_id=project_id))
     if found is not None:
+        _mark_used(ctx, found)
         added, removed = _sync_rules(ctx, found)
         if added or removed:
             audit.event(ctx, audit.NETWORK_GROUP_SYNC, found["id"], name,
@@ -146,6 +153,37 @@ def ensure_group(ctx, experiment_id, project_id=None):
             LOG.info("security group %s: duplicate left to the reconciler", created["id"])
         return found
     return created
+
+
+def last_change(group):
+    """When neutron last changed the group (made, described, ...), or None."""
+    times = []
+    for key in ("updated_at", "created_at"):
+        try:
+            times.append(desktops.parse_expiry(group.get(key) or ""))
+        except ValueError:
+            continue
+    return max(times, default=None)
+
+
+def in_grace(group, now):
+    changed = last_change(group)
+    return changed is None or now - changed < GROUP_GRACE
+
+
+def _mark_used(ctx, group, now=None):
+    """A launch uses the group: move its ``updated_at`` (a new description), so the
+    reconciler's sweep waits GROUP_GRACE again. Only once per half grace (one write)."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    changed = last_change(group)
+    if changed is not None and now - changed < GROUP_GRACE / 2:
+        return
+    try:
+        api.neutron.security_group_describe(
+            ctx, group["id"], f"{GROUP_DESCRIPTION}; last launch {now:%Y-%m-%dT%H:%M:%SZ}")
+    except Exception as exc:  # the sweep's own checks still protect a group in use
+        LOG.info("security group %s: not marked used (%s)", group["id"],
+                 type(exc).__name__)
 
 
 def desktop_groups(ctx, experiment_id=""):

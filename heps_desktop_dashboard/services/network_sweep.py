@@ -16,9 +16,6 @@ from heps_desktop_dashboard.services import audit
 from heps_desktop_dashboard.services import network_policy
 
 LOG = logging.getLogger(__name__)
-# A security group younger than this is left alone: a launch may have just made it and
-# nova not yet listed the desktop that uses it.
-GROUP_GRACE = datetime.timedelta(minutes=10)
 
 
 @dataclasses.dataclass
@@ -96,13 +93,6 @@ def disassociate(ctx, fip, server):
         api.neutron.floating_ip_associate(ctx, fip["id"], None)
 
 
-def _created(group):
-    try:
-        return desktops.parse_expiry(group.get("created_at") or "")
-    except ValueError:
-        return None
-
-
 def group_steps(ctx, desktops_by_id, now):
     used = {(server.tenant_id, group.get("name"))
             for server in desktops_by_id.values()
@@ -114,17 +104,24 @@ def group_steps(ctx, desktops_by_id, now):
             continue
         if (group.get("project_id"), name) in used or group["id"] in {g for _p, g in used}:
             continue
-        created = _created(group)
-        if created is None or now - created < GROUP_GRACE:
+        if network_policy.in_grace(group, now):
             continue
         if api.neutron.ports_with_group(ctx, group["id"]):
             continue
         yield Step("delete-group", name, group.get("project_id"),
                    f"security group {name} ({group['id']}): no desktop uses it",
-                   delete_group, (ctx, group))
+                   delete_group, (ctx, group, now))
 
 
-def delete_group(ctx, group):
+def delete_group(ctx, group, now=None):
+    """Delete an unused group, looking again first: a launch may have used it since the
+    scan (it marks the group), and its desktop's port may exist by now."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    current = api.neutron.security_group_get(ctx, group["id"])
+    if current is None or network_policy.in_grace(current, now) \
+            or api.neutron.ports_with_group(ctx, group["id"]):
+        LOG.info("security group %s: in use again, kept", group["id"])
+        return
     with audit.outcome(ctx, audit.NETWORK_GROUP_DELETE, group["id"], group.get("name"),
                        project_id=group.get("project_id")):
         try:

@@ -29,7 +29,7 @@ LOAD = {
     api.placement: ["project_usages", "gpu_free"],
     api.keystone: ["compute_limits"],
     # The experiment's security group (services/network_policy.py) is found, not made.
-    api.neutron: ["desktop_network", "security_groups"],
+    api.neutron: ["desktop_network", "security_groups", "security_group_describe"],
     # The experiment choices and plans come from Manila (services/experiments.py).
     api.manila: ["experiment_shares", "export_locations"],
 }

@@ -31,6 +31,7 @@ def neutron():
     """Every api.neutron function, mocked (``neutron.<name>``)."""
     names = ("desktop_network", "networks", "external_network", "port_find",
              "server_ports", "security_groups", "security_group_create",
+             "security_group_get", "security_group_describe",
              "security_group_delete", "security_group_rule_create",
              "security_group_rule_delete", "ports_with_group", "floating_ips",
              "floating_ip_create", "floating_ip_associate", "floating_ip_delete")
@@ -309,10 +310,51 @@ def test_only_old_experiment_groups_no_desktop_or_port_uses_are_deleted(neutron)
     assert [(s.what, s.args[1]["id"], s.project_id) for s in found] == [
         ("delete-group", "id-heps-exp-unused", PROJECT),
         ("delete-group", "id-heps-exp-used", "p-other")]
+    neutron.security_group_get.return_value = group("heps-exp-unused")
     with audit_data.captured() as events:
         found[0].call(*found[0].args)
     neutron.security_group_delete.assert_called_once_with(mock.ANY, "id-heps-exp-unused")
     assert audit_data.actions(events) == [("network.group_delete", "ok")]
+
+
+def _stamp(delta):
+    return (NOW - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_group_a_launch_used_lately_is_kept_however_old(neutron):
+    """A launch marks the group it uses (neutron's updated_at): the sweep waits the grace
+    from that moment, at the scan and again right before it deletes."""
+    old, lately = _stamp(datetime.timedelta(days=30)), _stamp(datetime.timedelta(minutes=1))
+    group = {"id": "sg-1", "name": GROUP, "project_id": PROJECT, "created_at": old,
+             "updated_at": lately}
+    neutron.security_groups.return_value = [group]
+    assert _steps([]) == []
+    # listed before the launch marked it, deleted after: looked at again, kept
+    neutron.security_group_get.return_value = group
+    network_sweep.delete_group(member(), dict(group, updated_at=old), NOW)
+    # gone meanwhile, or a port uses it by now: nothing deleted either
+    neutron.security_group_get.return_value = None
+    network_sweep.delete_group(member(), group, NOW)
+    neutron.security_group_get.return_value = dict(group, updated_at=old)
+    neutron.ports_with_group.return_value = ["port-1"]
+    network_sweep.delete_group(member(), group, NOW)
+    neutron.security_group_delete.assert_not_called()
+
+
+def test_a_launch_marks_the_group_it_uses_once_per_half_grace(neutron):
+    now = datetime.datetime.now(datetime.UTC)
+    old = (now - datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    neutron.security_groups.return_value = [launch_data.security_group(
+        project_id=PROJECT, created_at=old)]
+    network_policy.ensure_group(member(), "2026-0142")
+    group_id, text = neutron.security_group_describe.call_args.args[1:]
+    assert group_id == "sg-exp-1" and "last launch" in text
+    neutron.security_group_describe.reset_mock()
+    marked = launch_data.security_group(project_id=PROJECT, created_at=old)
+    marked["updated_at"] = (now - datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    neutron.security_groups.return_value = [marked]
+    network_policy.ensure_group(member(), "2026-0142")
+    neutron.security_group_describe.assert_not_called()
 
 
 def test_the_reconcilers_network_part_plans_in_a_dry_run_and_acts_otherwise(neutron):
