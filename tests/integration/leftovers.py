@@ -16,7 +16,7 @@ from cloud_fixtures import call
 from cloud_fixtures import nova
 
 from heps_desktop_dashboard.core import conventions as names
-from heps_desktop_dashboard.services import network_sweep
+from heps_desktop_dashboard.services import network_policy
 
 MANILA_MV = "2.45"
 LOCKS_MV = "2.81"
@@ -86,7 +86,7 @@ def of_desktops(admin, devcloud, server_ids, projects=("experiment-a",), gone=Tr
     themselves, plugin access rules (``heps:desktop``) and nova's locked rules on the
     projects' experiment shares, share attachments, neutron ports, and the projects'
     ``heps-exp-*`` security groups no port uses (past the reconciler's grace for new
-    groups, network_sweep.GROUP_GRACE)."""
+    groups, network_policy.GROUP_GRACE: from when a launch last used it)."""
     ids = set(server_ids)
     found = []
     if gone:
@@ -112,7 +112,7 @@ def of_desktops(admin, devcloud, server_ids, projects=("experiment-a",), gone=Tr
 
 def unused_groups(admin, devcloud, projects=("experiment-a",), now=None):
     """``heps-exp-*`` security groups of the projects that no port uses and the
-    reconciler would delete (older than its grace)."""
+    reconciler would delete (past its grace)."""
     now = now or datetime.datetime.now(datetime.UTC)
     found = []
     for project in projects:
@@ -122,9 +122,7 @@ def unused_groups(admin, devcloud, projects=("experiment-a",), now=None):
         for group in groups:
             if not group["name"].startswith(names.SECURITY_GROUP_PREFIX):
                 continue
-            created = datetime.datetime.fromisoformat(group["created_at"].replace(
-                "Z", "+00:00"))
-            if now - created < network_sweep.GROUP_GRACE:
+            if network_policy.in_grace(group, now):
                 continue
             ports = call(admin.network, "GET",
                          f"/ports?security_groups={group['id']}")["ports"]

@@ -87,7 +87,7 @@ def test_an_experiments_group_is_created_once_reused_and_has_no_ingress(
     # once no desktop uses it, the reconciler's network step deletes it (judged as if
     # its grace period were over; only this test's group is acted on)
     launcher.cleanup()
-    later = desktops.utcnow() + network_sweep.GROUP_GRACE * 2
+    later = desktops.utcnow() + network_policy.GROUP_GRACE * 2
 
     def planned():
         return [s for s in network_sweep.group_steps(operator, {}, later)
