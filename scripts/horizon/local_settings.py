@@ -32,7 +32,10 @@ OPENSTACK_NEUTRON_NETWORK = {
 OPENSTACK_CINDER_FEATURES = {"enable_backup": False}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache for every uWSGI process, as memcached is in production (a form's GET and its
+# POST may be served by different processes).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": os.path.join(_STATE, "cache")}}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SESSION_TIMEOUT = 3600 * 8

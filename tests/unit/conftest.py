@@ -13,6 +13,16 @@ from test_data import contexts
 from test_data import experiments_data as edata
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Nothing cached by one test (image names, the launch form's nova limits) is seen
+    by the next."""
+    from django.core.cache import cache
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def forbid_sleep():
     """Nothing in the services waits: a sleep would hold a web worker."""

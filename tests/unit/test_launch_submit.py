@@ -262,6 +262,25 @@ class LaunchSubmitTests(LaunchTestBase):
                       errors[2])
 
     @test.create_mocks(LOAD)
+    def test_the_post_reuses_the_nova_limits_its_form_read_and_a_launch_forgets_them(self):
+        """nova's /limits (slow with unified limits) is read by the form's GET; the POST
+        right after checks the quota with it, and a launch makes the next form read it
+        again."""
+        self._mock_catalog(limits=data.absolute_limits(instances=(10, 10)))
+        self.client.get(LAUNCH_URL)
+        self._assert_not_created(self._post(profile=data.CPU_ID),
+                                 "Quota exceeded for Instances: the project uses 10 of 10")
+        self.assertEqual(self.mock_absolute_limits.call_count, 1)
+        self.mock_absolute_limits.return_value = data.absolute_limits()
+        self.client.get(LAUNCH_URL)    # a form (GET) always reads them
+        self.assertEqual(self.mock_absolute_limits.call_count, 2)
+        self._mock_created()
+        self.assertNoFormErrors(self._post(profile=data.CPU_ID, launch_token="b" * 32))
+        self.assertEqual(self.mock_absolute_limits.call_count, 2)
+        self.client.get(LAUNCH_URL)
+        self.assertEqual(self.mock_absolute_limits.call_count, 3)
+
+    @test.create_mocks(LOAD)
     def test_unlimited_quota_never_blocks(self):
         limits = data.absolute_limits(instances=(50, -1))
         limits["maxTotalCores"] = float("inf")

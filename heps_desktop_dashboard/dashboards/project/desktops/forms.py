@@ -285,6 +285,8 @@ class LaunchForm(forms.SelfHandlingForm):
 
     def handle(self, request, data):
         name = data["name"]
+        # whatever happens now, the usage the form read may change
+        launch_catalog.forget_nova_limits(api.context.for_request(request))
         launch_request = launch.LaunchRequest(
             name=name, image_id=data["image_obj"].id, profile=data["profile_obj"],
             lifetime_hours=data["lifetime_hours"], plan=data.get("plan"),

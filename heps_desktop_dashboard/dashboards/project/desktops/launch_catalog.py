@@ -12,6 +12,7 @@ import concurrent.futures
 import dataclasses
 import logging
 
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from horizon import messages
@@ -22,6 +23,14 @@ from heps_desktop_dashboard.core import profiles
 from heps_desktop_dashboard.core import quota
 
 LOG = logging.getLogger(__name__)
+
+# nova's /limits is the slowest read of the form (about a second with unified limits:
+# nova asks keystone and counts placement). The form's POST uses what its GET read
+# moments before, for LIMITS_TTL seconds, and a launch forgets it: the pre-check is a
+# courtesy (every limit named at once); nova still checks the quota atomically, and its
+# refusal becomes the same form error.
+LIMITS_KEY = "heps-desktops:launch-nova-limits:%s"
+LIMITS_TTL = 60
 
 QUOTA_LABELS = {
     quota.INSTANCES: _("Instances"),
@@ -94,6 +103,22 @@ def _parallel(*calls):
 
 
 
+def nova_limits(ctx, reuse=False):
+    """nova's absolute limits of the project (the form's GET read them; a POST may reuse
+    them)."""
+    key = LIMITS_KEY % ctx.project_id
+    found = cache.get(key) if reuse else None
+    if found is None:
+        found = api.nova_flavors.absolute_limits(ctx)
+        cache.set(key, found, LIMITS_TTL)
+    return found
+
+
+def forget_nova_limits(ctx):
+    """After a launch: the project's usage has changed."""
+    cache.delete(LIMITS_KEY % ctx.project_id)
+
+
 class LaunchCatalog:
     """Everything the form offers, read once per form."""
 
@@ -108,7 +133,7 @@ class LaunchCatalog:
         images, catalog, limits, usages = _parallel(
             _attempt(api.glance.golden_image_list, ctx),
             _attempt(api.nova_flavors.profile_list_with_specs, ctx),
-            _attempt(api.nova_flavors.absolute_limits, ctx),
+            _attempt(nova_limits, ctx, request.method == "POST"),
             _attempt(api.placement.project_usages, ctx),
         )
         self.images = self._value(images, _("Unable to retrieve golden images."), [])
