@@ -71,7 +71,6 @@ def panel_once(page, base, name):
         raise RuntimeError(f"profile {common.FLAVOR} not offered in Launch Desktop")
     page.fill("#id_name", name)
     timeline = c2p_timeline.Timeline().watch(page)
-    start = timeline.start
     page.click("#launch_desktop_form button[type=submit], "
                "#launch_desktop_form input[type=submit]")
     try:
@@ -83,14 +82,21 @@ def panel_once(page, base, name):
         page.screenshot(path=str(common.REPO / "test-artifacts" / "bench-c2p-failed.png"))
         raise RuntimeError(f"Launch did not lead to the Console tab: {errors}") from None
     timeline.mark("detail")
-    detail = time.perf_counter()
+    return _until_pixels(page, timeline, to_console_tab_s=time.perf_counter())
+
+
+def _until_pixels(page, timeline, navigate=None, **moments):
+    """(Open the console with ``navigate``,) wait for its pixels; the round's figures,
+    ``moments`` (perf_counter values) as seconds from the click."""
     try:
+        if navigate:
+            navigate()
         pixels = wait_pixels(page)
     finally:
         timeline.unwatch(page)
     timeline.mark("pixels")
-    return {"total_s": pixels - start, "to_console_tab_s": detail - start,
-            "steps": timeline.seconds()}
+    return {"total_s": pixels - timeline.start, "steps": timeline.seconds(),
+            **{key: value - timeline.start for key, value in moments.items()}}
 
 
 def _get(conn, path):
@@ -118,14 +124,9 @@ def bare_once(page, conn, name, flavor, net, image):
     url = console.json()["remote_console"]["url"]
     timeline.mark("console_url")
     timeline.watch(page)
-    try:
-        page.goto(url + ("&" if "?" in url else "?") + NOVNC_PARAMS)
-        pixels = wait_pixels(page)
-    finally:
-        timeline.unwatch(page)
-    timeline.mark("pixels")
-    return {"total_s": pixels - start, "to_active_s": active - start,
-            "steps": timeline.seconds()}
+    return _until_pixels(
+        page, timeline, to_active_s=active,
+        navigate=lambda: page.goto(url + ("&" if "?" in url else "?") + NOVNC_PARAMS))
 
 
 def _cleanup(conn):
