@@ -149,6 +149,11 @@ def main():
     base = args.horizon or f"http://127.0.0.1:{common.PORT}"
     try:
         measure(args, results, base, user, flavor, net, image)
+    except (KeyboardInterrupt, SystemExit):
+        # stopped by hand or by a kill: the tables say the run is incomplete
+        results["notes"].append("the run was stopped before it finished; what it measured "
+                                "until then is here")
+        raise
     finally:
         common.stop_horizon(proc)
         if not args.keep:
