@@ -7,6 +7,7 @@ The owner is nova's ``user_id`` and the expiry the one inside the plugin's signe
 import dataclasses
 import datetime
 import re
+import unicodedata
 
 from heps_desktop_dashboard import exceptions
 from heps_desktop_dashboard.core import boost
@@ -205,6 +206,7 @@ def read_desktop(server, policy, now=None):
 NAME_EMPTY = "name_empty"
 NAME_TOO_LONG = "name_too_long"
 NAME_CONTROL = "name_control"
+NAME_NOVA_CHARS = "name_nova_chars"
 EXTEND_HOURS = "extend_hours"
 EXTEND_MAXIMUM = "extend_maximum"
 
@@ -266,15 +268,20 @@ def default_name(username, experiment=""):
 
 
 def clean_name(value):
-    """Strip and check a user-given desktop name; raises ValueError with the reason."""
+    """Strip and check a user-given desktop name against nova's rule for server names
+    (printable characters of the Basic Multilingual Plane: no Unicode category C*, Zl or
+    Zp), so that a refusal is said clearly instead of nova's 400; raises RuleError."""
     name = (value or "").strip()
     if not name:
         raise RuleError(NAME_EMPTY, "a desktop needs a name")
     if len(name) > NAME_MAX:
         raise RuleError(NAME_TOO_LONG, f"a desktop name is at most {NAME_MAX} characters",
                         max=NAME_MAX)
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
         raise RuleError(NAME_CONTROL, "a desktop name cannot contain control characters")
+    if any(ord(ch) > 0xFFFF or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+        raise RuleError(NAME_NOVA_CHARS, "a desktop name cannot contain characters outside "
+                        "the Basic Multilingual Plane or line/paragraph separators")
     return name
 
 

@@ -162,6 +162,15 @@ def test_names():
     for bad in ("", "   ", "x" * 256, "bad\x00name"):
         with pytest.raises(ValueError):
             desktops.clean_name(bad)
+    # nova's rule for server names, one place for the Launch and Rename forms and the
+    # rename service
+    for bad, code in (("zero\u200bwidth", desktops.NAME_CONTROL),
+                      ("c1\x85control", desktops.NAME_CONTROL),
+                      ("emoji \U0001F600", desktops.NAME_NOVA_CHARS),
+                      ("line\u2028break", desktops.NAME_NOVA_CHARS)):
+        with pytest.raises(desktops.RuleError) as refused:
+            desktops.clean_name(bad)
+        assert refused.value.code == code
 
 
 def test_is_desktop():

@@ -1,7 +1,5 @@
 """Modal forms acting on the one desktop named in the URL: extend its lifetime, rename."""
 
-import unicodedata
-
 from django.core import validators
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -78,14 +76,6 @@ class RenameForm(_DesktopForm):
             name = desktops.clean_name(self.cleaned_data.get("name"))
         except ValueError as exc:
             raise forms.ValidationError(texts.rule_error(exc)) from exc
-        # nova's rule for server names, said here as the Launch form says it (nova's
-        # own 400 became "Unable to rename the desktop.")
-        if any(unicodedata.category(ch).startswith("C") for ch in name):
-            raise forms.ValidationError(_("A desktop name cannot contain control characters."))
-        if any(ord(ch) > 0xFFFF or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
-            raise forms.ValidationError(
-                _("A desktop name cannot contain emoji, line breaks or other characters "
-                  "the compute service does not accept in names."))
         return name
 
     def handle(self, request, data):

@@ -11,6 +11,8 @@ RULE_TEXTS = {
     desktops.NAME_EMPTY: _("A desktop needs a name."),
     desktops.NAME_TOO_LONG: _("A desktop name is at most %(max)s characters."),
     desktops.NAME_CONTROL: _("A desktop name cannot contain control characters."),
+    desktops.NAME_NOVA_CHARS: _("A desktop name cannot contain emoji, line breaks or other "
+                                "characters the compute service does not accept in names."),
     desktops.EXTEND_HOURS: _("Extend by a whole number of hours, at least 1."),
     desktops.EXTEND_MAXIMUM: _("The desktop already runs until the maximum of %(max)s "
                                "hours from now."),
