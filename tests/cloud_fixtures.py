@@ -289,6 +289,18 @@ def nova(conn, method, url, ok=(200, 201, 202, 204), **kw):
     return call(conn.compute, method, url, ok, microversion=NOVA_MV, **kw)
 
 
+def wait_until(check, timeout=60, interval=0.5, what="condition"):
+    """``check()``'s first truthy answer, asked every ``interval`` s for ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
 def wait_server(conn, server_id, statuses=("ACTIVE",), timeout=90):
     deadline = time.monotonic() + timeout
     while True:

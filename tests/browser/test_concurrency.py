@@ -18,6 +18,7 @@ import time
 
 import pytest
 from cloud_fixtures import nova
+from cloud_fixtures import wait_until
 from integration import leftovers
 from integration import reconciler_support
 
@@ -66,11 +67,7 @@ def _servers(admin, name):
 
 
 def _wait(check, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
-    return found
+    return wait_until(check, timeout, what=what)
 
 
 def _round(browsers, admin, name):

@@ -25,6 +25,7 @@ from cloud_fixtures import ApiError
 from cloud_fixtures import call
 from cloud_fixtures import nova
 from cloud_fixtures import wait_server
+from cloud_fixtures import wait_until
 
 MANILA_MV = "2.45"
 PROJECT = "experiment-a"
@@ -101,14 +102,7 @@ def _transient(exc):
 
 
 def _wait(check, what, timeout=120, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
+    return wait_until(check, timeout, interval, what)
 
 
 def _keystone_objects(world, admin):

@@ -8,11 +8,11 @@ anything on); what was done is checked with the real APIs as admin (access rules
 their addresses and levels, share attachments, locks), not with the plugin's readers.
 """
 
-import time
 import uuid
 
 from cloud_fixtures import call
 from cloud_fixtures import nova
+from cloud_fixtures import wait_until
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
@@ -63,15 +63,6 @@ def nova_rules_for(admin, share_id, server_id):
     return [r for r in rules_of(admin, share_id) if r["id"] in locked]
 
 
-def wait_until(check, timeout=60, interval=0.5, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def available(conn, share_id):

@@ -3,9 +3,9 @@ temporary user, and the dev Horizon's signing key."""
 
 import os
 import pathlib
-import time
 
 from cloud_fixtures import call
+from cloud_fixtures import wait_until
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.test import RequestFactory
@@ -50,12 +50,5 @@ def cinder(conn, method, url, ok=(200, 201, 202, 204), **kw):
 
 
 def wait_for(check, what, timeout=90):
-    """``check()``'s first truthy answer, polled every half second for ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout} s")
-        time.sleep(0.5)
+    """``check()``'s first truthy answer within ``timeout`` s (cloud_fixtures.wait_until)."""
+    return wait_until(check, timeout, what=what)
