@@ -135,9 +135,7 @@ def _launch(ctx, launch_request, pending):
         (home_storage.mount_user, ctx, persistent_launch)])
     if twin and not isinstance(twin, Exception):
         raise DoubleSubmit(launch_request.name)
-    for result in (network, home_user):
-        if isinstance(result, Exception):
-            raise result
+    parallel.raise_first([network, home_user])
     metadata = launch_metadata(ctx, launch_request)
     user_data = experiments.user_data_for(launch_request.plan, home_user)
     plan = launch_request.plan

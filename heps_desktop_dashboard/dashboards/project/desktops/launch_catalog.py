@@ -8,7 +8,6 @@ capacity is readable, one allocation-candidates call per distinct GPU request. T
 independent ones run in parallel.
 """
 
-import concurrent.futures
 import dataclasses
 import logging
 
@@ -21,6 +20,7 @@ from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import images as golden
 from heps_desktop_dashboard.core import profiles
 from heps_desktop_dashboard.core import quota
+from heps_desktop_dashboard.services import parallel
 
 LOG = logging.getLogger(__name__)
 
@@ -79,26 +79,10 @@ class _Call:
         return self.error is None
 
 
-def _attempt(func, *args):
-    def run():
-        try:
-            return _Call(func(*args))
-        except Exception as exc:
-            return _Call(error=exc)
-    return run
-
-
-def _parallel(*calls):
-    """Run the calls in threads; results in order.
-
-    Not Horizon's futurist_utils.call_functions_parallel: futurist's executor joins
-    workers that poll their queue once a second, which adds ~1 s to every use.
-    """
-    if len(calls) == 1:
-        return (calls[0](),)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = [pool.submit(call) for call in calls]
-    return tuple(future.result() for future in futures)
+def _outcomes(*calls):
+    """``(function, *args)`` calls at once (services/parallel.py); each one's _Call."""
+    return [_Call(error=found) if isinstance(found, Exception) else _Call(found)
+            for found in parallel.call_all(list(calls))]
 
 
 
@@ -130,11 +114,11 @@ class LaunchCatalog:
     def _load(self):
         request = self.request
         ctx = api.context.for_request(request)
-        images, catalog, limits, usages = _parallel(
-            _attempt(api.glance.golden_image_list, ctx),
-            _attempt(api.nova_flavors.profile_list_with_specs, ctx),
-            _attempt(nova_limits, ctx, request.method == "POST"),
-            _attempt(api.placement.project_usages, ctx),
+        images, catalog, limits, usages = _outcomes(
+            (api.glance.golden_image_list, ctx),
+            (api.nova_flavors.profile_list_with_specs, ctx),
+            (nova_limits, ctx, request.method == "POST"),
+            (api.placement.project_usages, ctx),
         )
         self.images = self._value(images, _("Unable to retrieve golden images."), [])
         catalog = self._value(catalog, _("Unable to retrieve desktop profiles."), [])
@@ -146,16 +130,16 @@ class LaunchCatalog:
 
         stage = []
         if gpu_classes:
-            stage.append(_attempt(api.keystone.compute_limits, ctx,
+            stage.append((api.keystone.compute_limits, ctx,
                                   [quota.gpu_resource_name(rc) for rc in gpu_classes]))
         wanted = [req for reqs in self._gpu_requests.values() for req in reqs]
         if wanted:
-            stage.append(_attempt(api.placement.gpu_free, ctx, wanted))
+            stage.append((api.placement.gpu_free, ctx, wanted))
         if gpu_classes and not usages.ok:
             LOG.info("Placement usages unreadable (%s); counting GPUs from servers",
                      usages.error)
-            stage.append(_attempt(api.nova_flavors.gpu_usage_from_servers, ctx))
-        results = list(_parallel(*stage)) if stage else []
+            stage.append((api.nova_flavors.gpu_usage_from_servers, ctx))
+        results = _outcomes(*stage)
         gpu_limits = results.pop(0) if gpu_classes else _Call({})
         free = results.pop(0) if wanted else _Call(None)
         if gpu_classes and not usages.ok:
