@@ -6,6 +6,7 @@ is idempotent, so overlapping passes or several replicas are harmless.
 """
 
 import dataclasses
+import datetime
 import logging
 import re
 
@@ -28,6 +29,9 @@ from heps_desktop_dashboard.services import revocation
 LOG = logging.getLogger(__name__)
 PARTS = ("data", "deletes", "orphans", "lifetimes", "network", "boost", "storage",
          "archives")
+# A delete the panel is doing right now is left to it: the reconciler finishes only the
+# ones a crash or an error stopped (two deletes at once fail each other's calls).
+DELETE_IN_PROGRESS = datetime.timedelta(minutes=2)
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -134,9 +138,17 @@ class Pass:
         task = getattr(server, "OS-EXT-STS:task_state", None)
         if names.META_REVOKING not in metadata or task == "deleting":
             return False
+        if self._delete_in_progress(metadata[names.META_REVOKING]):
+            return True
         self._do("delete", server, server.tenant_id, "delete requested in the panel",
                  revocation.revoke_then_delete, self.ctx, server)
         return True
+
+    def _delete_in_progress(self, marked):
+        try:
+            return self.now - desktops.parse_expiry(marked) < DELETE_IN_PROGRESS
+        except ValueError:
+            return False   # an unreadable mark: the delete is finished now
 
     def _data(self, server):
         data = data_attach.data_of(server)

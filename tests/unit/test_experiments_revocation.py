@@ -2,6 +2,7 @@
 access goes before the desktop, once per call (no retries, no sleeping), Manila down
 does not block a delete, a grant racing with a delete is caught by the re-scan."""
 
+import datetime
 from unittest import mock
 
 import pytest
@@ -12,6 +13,7 @@ from heps_desktop_dashboard.core import mount_steps
 from heps_desktop_dashboard.core import mounts
 from heps_desktop_dashboard.dashboards.project.desktops.experiments import texts
 from heps_desktop_dashboard.services import data_attach
+from heps_desktop_dashboard.services import reconcile
 from heps_desktop_dashboard.services import results_export
 from heps_desktop_dashboard.services import revocation
 from test_data import contexts
@@ -236,3 +238,20 @@ def test_a_grant_racing_with_the_delete_mark_is_taken_back_at_once(cloud, user):
     cloud.finish()
     assert cloud.calls.count("access_allow") >= 1
     assert cloud.live_rules() == []
+
+
+@pytest.mark.parametrize("marked_ago, finished", [(datetime.timedelta(seconds=20), False),
+                                                  (datetime.timedelta(minutes=5), True)])
+def test_the_reconciler_finishes_only_a_delete_that_stopped(marked_ago, finished):
+    """A delete the panel is doing right now is left to it (two deletes at once fail
+    each other's calls); one marked minutes ago was stopped, and the reconciler ends it."""
+    now = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.UTC)
+    server = mock.Mock(id="d-1", tenant_id="p-1", tags=["heps-desktop"], metadata={
+        "heps:revoking": (now - marked_ago).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    setattr(server, "OS-EXT-STS:task_state", None)
+    with mock.patch.object(api.nova, "desktop_scan", return_value=[server]), \
+            mock.patch.object(revocation, "revoke_then_delete") as delete:
+        report = reconcile.Pass(contexts.operator_context(), now=now,
+                                only=("deletes",)).run()
+    assert delete.called is finished
+    assert [a.what for a in report.actions] == (["delete"] if finished else [])
