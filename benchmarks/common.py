@@ -136,6 +136,11 @@ def bench_servers(conn):
                             if s.name.startswith(SERVER_PREFIX)])
 
 
+def _named(conn, prefix, status):
+    return retried(lambda: list(conn.compute.servers(details=False, name=f"^{prefix}",
+                                                     status=status)))
+
+
 def server_body(name, flavor, net, image, count=1):
     body = {"name": name, "imageRef": image.id, "flavorRef": flavor.id,
             "networks": [{"uuid": net.id}], "security_groups": [{"name": SECURITY_GROUP}],
@@ -174,18 +179,19 @@ def ensure_servers(conn, count, flavor, net, image, batch=100, timeout=1800):
         missing -= size
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        servers = [s for s in bench_servers(conn) if s.name.startswith("bench-desktop")]
-        active = sum(1 for s in servers if s.status == "ACTIVE")
-        errors = [s for s in servers if s.status == "ERROR"]
+        # Counted with nova's short lists (no server details): the poll itself must not
+        # load the nova-api that is busy making hundreds of servers.
+        active = len(_named(conn, "bench-desktop", "ACTIVE"))
+        errors = _named(conn, "bench-desktop", "ERROR")
         if active >= count:
-            return servers
+            return active
         if errors:
             for server in errors:
                 conn.compute.delete_server(server)
             return ensure_servers(conn, count, flavor, net, image, batch,
                                   deadline - time.monotonic())
         print(f"  {active}/{count} active", flush=True)
-        time.sleep(5)
+        time.sleep(10)
     raise SystemExit(f"bench servers did not become ACTIVE in {timeout} s")
 
 
