@@ -116,8 +116,7 @@ def measure(args, results, base, user, flavor, net, image):
         # before the bigger N, whose hundreds of desktops take the longest to make
         if "fidelity" in args.only:
             print("\n== display fidelity", flush=True)
-            rows, note = display_fidelity(args.out, base)
-            results["display_fidelity"] = rows
+            results["display_fidelity"], note = display_fidelity(args.out, base)
             if note:
                 results["notes"].append(note)
             save(results, args.out)
