@@ -44,6 +44,19 @@ def _wait_any_canvas_drawn(page, shot, timeout=90):
     raise AssertionError(f"no console pixels on the launched desktop's page ({shot})")
 
 
+def _wait_spice_drawn(page, shot):
+    """spice-html5 on the dev cloud's freshly started SPICE display now and then draws
+    nothing on its first connection (about one run in six; its websocket channels all
+    connect): as a user would, the console is reloaded once, and the test says so."""
+    try:
+        _wait_drawn(page, _console_frame(page, 6082), shot, timeout=20)
+    except AssertionError:
+        print("SPICE console blank after 20 s: reloading it once")
+        _console_frame(page, 6082).evaluate("location.reload()")
+        page.wait_for_timeout(500)
+        _wait_drawn(page, _console_frame(page, 6082), shot)
+
+
 @pytest.mark.smoke
 def test_launch_watch_console_delete(login, horizon_server, alice, devcloud):
     name = f"br-flow-{int(time.time()) % 10**6}"
@@ -75,7 +88,7 @@ def test_launch_watch_console_delete(login, horizon_server, alice, devcloud):
         _wait_any_canvas_drawn(page, ARTIFACTS / "flow-launch-connect.png")
         assert page.locator(".heps-launch-progress").count() == 0
         page.click(".heps-console-protocol[data-protocol='SPICE']")
-        _wait_drawn(page, _console_frame(page, 6082), ARTIFACTS / "flow-console-spice.png")
+        _wait_spice_drawn(page, ARTIFACTS / "flow-console-spice.png")
         page.click(".heps-console-protocol[data-protocol='VNC']")
         page.goto(f"{horizon_server.url}/project/desktops/")
         page.wait_for_function(
