@@ -301,6 +301,16 @@ def wait_until(check, timeout=60, interval=0.5, what="condition"):
         time.sleep(interval)
 
 
+def why_error(server):
+    """A server in ERROR: nova's fault and what nova's services logged at ERROR about it."""
+    fault = server.get("fault") or {}
+    logged = [line.strip()[:400] for log in (state_dir() / "logs").glob("nova-*.log")
+              for line in log.read_text(errors="replace").splitlines()
+              if server["id"] in line and " ERROR " in line]
+    return (f"server {server['id']} went to ERROR: {fault.get('code')} {fault.get('message')}"
+            + "".join(f"\n  {line}" for line in logged[-6:]))
+
+
 def wait_server(conn, server_id, statuses=("ACTIVE",), timeout=90):
     deadline = time.monotonic() + timeout
     while True:
@@ -308,8 +318,7 @@ def wait_server(conn, server_id, statuses=("ACTIVE",), timeout=90):
         if server["status"] in statuses and not server.get("OS-EXT-STS:task_state"):
             return server
         if server["status"] == "ERROR":
-            raise ApiError(f"server {server_id} went to ERROR: "
-                           f"{server.get('fault')}")
+            raise ApiError(why_error(server))
         if time.monotonic() > deadline:
             raise ApiError(f"server {server_id} still {server['status']}/"
                            f"{server.get('OS-EXT-STS:task_state')} after "

@@ -13,6 +13,7 @@ import uuid
 from cloud_fixtures import call
 from cloud_fixtures import nova
 from cloud_fixtures import wait_until
+from cloud_fixtures import why_error
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.core import mounts
@@ -61,8 +62,6 @@ def nova_rules_for(admin, share_id, server_id):
     locked = {lock["resource_id"] for lock in locks
               if server_id in (lock.get("lock_reason") or "")}
     return [r for r in rules_of(admin, share_id) if r["id"] in locked]
-
-
 
 
 def available(conn, share_id):
@@ -117,8 +116,8 @@ class Desktops:
         def ready():
             server = api.nova.desktop_get(ctx, server_id)
             if server.status == "ERROR":
-                raise AssertionError(f"server {server_id} went to ERROR: "
-                                     f"{getattr(server, 'fault', '')}")
+                raise AssertionError(why_error({"id": server_id,
+                                                "fault": getattr(server, "fault", None)}))
             return server if server.status == status and not getattr(
                 server, "OS-EXT-STS:task_state", None) else None
         return wait_until(ready, timeout, what=f"{server_id} {status}")

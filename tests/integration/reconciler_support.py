@@ -10,6 +10,7 @@ import uuid
 import pytest
 from cloud_fixtures import call
 from cloud_fixtures import nova
+from cloud_fixtures import why_error
 
 from heps_desktop_dashboard import api
 from heps_desktop_dashboard.api import context
@@ -80,19 +81,10 @@ class Launcher:
             if status in statuses and not (server or {}).get("OS-EXT-STS:task_state"):
                 return server
             if status == "ERROR":
-                raise AssertionError(self.why_error(server))
+                raise AssertionError(why_error(server))
             if time.monotonic() > deadline:
                 raise AssertionError(f"{server_id} still {status} after {timeout} s")
             time.sleep(0.5)
-
-    def why_error(self, server):
-        """nova's fault and what its services logged at ERROR about the server."""
-        fault = server.get("fault") or {}
-        logged = [line.strip()[:400] for log in (self.devcloud.state / "logs").glob("nova-*.log")
-                  for line in log.read_text(errors="replace").splitlines()
-                  if server["id"] in line and " ERROR " in line]
-        return (f"{server['id']} went to ERROR: {fault.get('code')} {fault.get('message')}"
-                + "".join(f"\n  {line}" for line in logged[-6:]))
 
     def cleanup(self):
         for server_id in self.made:
